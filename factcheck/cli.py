@@ -1,0 +1,278 @@
+"""The `factcheck` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlmodel import Session
+
+from factcheck.config import Settings, load_settings
+from factcheck.db import session_scope
+from factcheck.errors import UserError
+from factcheck.models import Article, ArticleState
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_ARTICLE = REPO_ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
+SETTLED = (ArticleState.QUEUED, ArticleState.FAILED)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group()
+@click.version_option(package_name="factcheck")
+def main() -> None:
+    """factcheck: split news articles into claims and review them."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from factcheck.migrate import upgrade_database
+
+    upgrade_database(_settings().database_url)
+    click.echo("database is at the newest schema")
+
+
+@main.command()
+@click.argument("source")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json")
+def extract(source: str, output_format: str) -> None:
+    """Print the claims of an article file (or - for standard input). No database."""
+    from factcheck.extract import extract as extract_claims
+    from factcheck.outlets import load_registry
+
+    settings_file = os.environ.get("FACTCHECK_OUTLETS_FILE")
+    content = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    result = extract_claims(
+        content, registry=load_registry(Path(settings_file) if settings_file else None)
+    )
+    if output_format == "json":
+        _print_json(result.as_dict())
+        return
+    click.echo(f"{result.title or '(no title)'} · {len(result.claims)} claims")
+    for claim in result.claims:
+        outlets = f" [{', '.join(claim.cited_outlets)}]" if claim.cited_outlets else ""
+        click.echo(f"- {claim.text}\n    {claim.speaker or '—'}{outlets} · {claim.kind}")
+
+
+def _read_source(source: str, settings: Settings) -> tuple[str, str | None]:
+    from factcheck.intake import Upload, read_submission
+
+    if source.startswith(("http://", "https://")):
+        return read_submission(url=source, settings=settings)
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source} is neither a file nor an http(s) URL.")
+    return read_submission(upload=Upload(path.name, path.read_bytes()), settings=settings)
+
+
+def _submit(settings: Settings, source: str) -> tuple[int, bool]:
+    from factcheck.intake import submit_article
+    from tasks.app import make_celery
+    from tasks.splitting import dispatch_split
+
+    content, url = _read_source(source, settings)
+    with session_scope(settings.database_url) as session:
+        submission = submit_article(session, content=content, url=url, submitted_by="cli")
+        article_id = submission.article.id
+    if submission.created:
+        dispatch_split(make_celery(settings), article_id)
+    return article_id, submission.created
+
+
+def _wait_until_settled(
+    settings: Settings, article_ids: list[int], timeout: float
+) -> dict[int, Article]:
+    deadline = time.monotonic() + timeout
+    settled: dict[int, Article] = {}
+    with click.progressbar(length=len(article_ids), label="splitting", file=sys.stderr) as bar:
+        while len(settled) < len(article_ids) and time.monotonic() < deadline:
+            with session_scope(settings.database_url) as session:
+                for article_id in set(article_ids) - settled.keys():
+                    article = session.get(Article, article_id)
+                    if article.state in SETTLED:
+                        settled[article_id] = article
+                        bar.update(1)
+            time.sleep(0.1)
+    return settled
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--wait", is_flag=True, help="Return when the claims are queued.")
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds --wait waits at most.")
+def ingest(sources: tuple[str, ...], wait: bool, timeout: float) -> None:
+    """Submit article files or URLs; prints each article's id."""
+    settings = _settings()
+    article_ids = []
+    for source in sources:
+        try:
+            article_id, created = _submit(settings, source)
+        except UserError as error:
+            raise click.ClickException(f"{source}: {error}") from error
+        article_ids.append(article_id)
+        if not created:
+            click.echo(f"{source}: already submitted as article {article_id}", err=True)
+    if wait:
+        settled = _wait_until_settled(settings, article_ids, timeout)
+        failed = [a for a in settled.values() if a.state == ArticleState.FAILED]
+        for article in failed:
+            click.echo(f"article {article.id} failed: {article.error}", err=True)
+        if len(settled) < len(article_ids):
+            raise click.ClickException(f"not all articles were split within {timeout:g} s")
+        if failed:
+            sys.exit(1)
+    for article_id in article_ids:
+        click.echo(article_id)
+
+
+@main.command("list")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text")
+@click.option("--limit", default=50, show_default=True)
+def list_command(output_format: str, limit: int) -> None:
+    """List the articles, newest first, with their claims per status."""
+    from factcheck.serialize import list_articles
+
+    with session_scope(_settings().database_url) as session:
+        articles = list_articles(session, limit=limit)
+    if output_format == "json":
+        _print_json(articles)
+        return
+    for article in articles:
+        counts = " ".join(f"{k}={v}" for k, v in article["claims"].items())
+        click.echo(f"{article['id']:>6}  {article['state']:<9}  {counts}  {article['title'] or ''}")
+
+
+def _article(session: Session, article_id: int) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise click.ClickException(f"there is no article {article_id}")
+    return article
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text")
+def show(article_id: int, output_format: str) -> None:
+    """Show an article with its claims."""
+    from factcheck.serialize import article_detail
+
+    with session_scope(_settings().database_url) as session:
+        detail = article_detail(session, _article(session, article_id))
+    if output_format == "json":
+        _print_json(detail)
+        return
+    click.echo(f"{detail['title'] or '(no title)'} [{detail['state']}]")
+    if detail["error"]:
+        click.echo(f"error: {detail['error']}")
+    for claim in detail["claim_list"]:
+        outlets = f" [{', '.join(claim['cited_outlets'])}]" if claim["cited_outlets"] else ""
+        click.echo(f"{claim['id']:>6} {claim['status']:<9} {claim['text']}")
+        click.echo(f"       {claim['speaker'] or '—'}{outlets}")
+
+
+@main.command()
+@click.argument("article_id", type=int)
+def retry(article_id: int) -> None:
+    """Split a failed article again."""
+    from factcheck.splitting import reset_failed
+    from tasks.app import make_celery
+    from tasks.splitting import dispatch_split
+
+    settings = _settings()
+    try:
+        with session_scope(settings.database_url) as session:
+            reset_failed(session, article_id, actor="cli")
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    dispatch_split(make_celery(settings), article_id)
+    click.echo(f"article {article_id} sent to be split again")
+
+
+def _load_demo(settings: Settings) -> None:
+    with session_scope(settings.database_url) as session:
+        has_articles = session.query(Article.id).first() is not None
+    if not has_articles and DEMO_ARTICLE.exists():
+        article_id, _created = _submit(settings, str(DEMO_ARTICLE))
+        click.echo(f"loaded the demo article as article {article_id}")
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Default: $PORT, else 5000.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(port: int | None, host: str) -> None:
+    """Serve the web app (for newsroom scale, run gunicorn 'factcheck.web:create_app()')."""
+    from factcheck.web import create_app
+
+    port = port or int(os.environ.get("PORT") or 5000)
+    app = create_app(_settings())
+    click.echo(f"factcheck is at http://{host}:{port}/")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _worker_command(settings: Settings, extra: tuple[str, ...] = ()) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "tasks",
+        "worker",
+        "--beat",
+        "--loglevel",
+        "INFO",
+    ]
+    if settings.uses_embedded_broker:
+        # The file broker is local to this machine: one worker process pool is its scale.
+        command += ["--concurrency", "2"]
+    return command + list(extra)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Start a Celery worker (with the periodic sweep) on the configured broker.
+    Extra arguments go to `celery worker`."""
+    command = _worker_command(_settings(), tuple(ctx.args))
+    os.execv(command[0], command)
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Default: $PORT, else 5000.")
+def run(port: int | None) -> None:
+    """Migrate, load the demo article, and run web and worker together (Ctrl-C stops both)."""
+    from factcheck.migrate import upgrade_database
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    _load_demo(settings)
+    worker_process = subprocess.Popen(_worker_command(settings), start_new_session=True)
+    try:
+        serve.callback(port=port, host="127.0.0.1")
+    finally:
+        os.killpg(worker_process.pid, signal.SIGTERM)
+        try:
+            worker_process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker_process.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""One typed settings object, read from environment variables only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_INSTANCE_DIR = "instance"
+MEGABYTE = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting has a value the application cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    broker_url: str
+    broker_key_prefix: str
+    secret_key: str
+    outlets_file: Path | None
+    fetch_allow_hosts: frozenset[str]
+    max_article_bytes: int
+    fetch_timeout: float
+    stale_after_seconds: int
+    sweep_interval_seconds: float
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+    @property
+    def broker_folder(self) -> Path:
+        return self.instance_dir / "broker"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from error
+
+
+def _secret_key(env: Mapping[str, str], instance_dir: Path) -> str:
+    """The configured key, else one generated once and kept in the instance dir."""
+    if env.get("FACTCHECK_SECRET_KEY"):
+        return env["FACTCHECK_SECRET_KEY"]
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when web and worker start together, only one of them writes the key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    key = key_file.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{key_file} holds no usable secret key; delete it to make a new one")
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    instance_dir = Path(env.get("FACTCHECK_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR).resolve()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    database_url = env.get("FACTCHECK_DATABASE_URL") or f"sqlite:///{instance_dir / 'factcheck.db'}"
+    broker_url = env.get("FACTCHECK_BROKER_URL") or "filesystem://"
+    outlets_file = env.get("FACTCHECK_OUTLETS_FILE")
+    allow_hosts = env.get("FACTCHECK_FETCH_ALLOW_HOSTS", "")
+    return Settings(
+        instance_dir=instance_dir,
+        database_url=database_url,
+        broker_url=broker_url,
+        broker_key_prefix=env.get("FACTCHECK_BROKER_KEY_PREFIX", ""),
+        secret_key=_secret_key(env, instance_dir),
+        outlets_file=Path(outlets_file) if outlets_file else None,
+        fetch_allow_hosts=frozenset(h.strip().lower() for h in allow_hosts.split(",") if h.strip()),
+        max_article_bytes=_int(env, "FACTCHECK_MAX_ARTICLE_MB", 5) * MEGABYTE,
+        fetch_timeout=_float(env, "FACTCHECK_FETCH_TIMEOUT", 10.0),
+        stale_after_seconds=_int(env, "FACTCHECK_STALE_AFTER", 60),
+        sweep_interval_seconds=_float(env, "FACTCHECK_SWEEP_INTERVAL", 15.0),
+    )

@@ -1,0 +1,152 @@
+"""Which outlets a sentence credits for its information, and which the whole text credits.
+
+A sentence credits an outlet when the information comes through it ("told Reuters",
+"according to the BBC", "Al Jazeera reported", "in an interview with CNN"), never when
+the outlet is only what the story is about ("Trump accused the New York Times of ...").
+The whole text credits an outlet through a wire dateline ("MOSCOW (Reuters) -"), a
+"Source: Al Jazeera" footer, or by being framed as an interview with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from factcheck.extract.layout import source_footer_names
+from factcheck.extract.lexicon import words
+from factcheck.extract.speakers import QUOTE_MASK
+from factcheck.extract.text import Span
+from factcheck.outlets import OutletMention, Registry
+
+_CITING_BEFORE = re.compile(
+    r"""(?:\b(?:told|tell|tells|telling)
+      | \b(?:said|says|speaking|spoke|talking|talked|comments?|remarks?|statement|confirmed
+          |explained|revealed|admitted|wrote|writing|write|appearing|appeared|interview(?:ed)?
+          |op-ed|column|letter)\s+(?:to|with|in|on|for)
+      | \binterview\s+(?:with|to|on|for)
+      | \b(?:according\s+to|reported\s+by|quoted\s+by|cited\s+by|seen\s+by|obtained\s+by
+          |reviewed\s+by|published\s+by|broadcast\s+by|aired\s+by|carried\s+by|released\s+to
+          |leaked\s+to|provided\s+to|given\s+to|interviewed\s+by|contacted\s+by|verified\s+by)
+      | \b(?:report|reporting|investigation|analysis|article|story|survey|poll|tally|review
+          |documents?|footage|interview|broadcast|data)\s+(?:by|from|in|on|for|with)
+    )\s+(?:(?:the|a|an)\s+)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CITING_AFTER = re.compile(
+    r"""(?:['’]s?\s+(?:own\s+|latest\s+|exclusive\s+|new\s+)?
+          (?:report|reporting|investigation|analysis|tally|survey|poll|review|count|calculations
+          |interview|exclusive|sources)\b
+      | \s+(?:report|investigation|analysis|tally|survey|poll|calculations|interview)\b
+      | (?:\s+(?:news\s+agency|newspaper|broadcaster|agency|network|channel|television|TV
+          |website|daily))?
+        (?:\s+(?:has|had|also|first|previously|earlier|exclusively|later))*
+        \s+(?:reported|reports|quoted|quotes|cited|cites|said|says|learned|learnt|revealed
+          |reveals|obtained|published|wrote|writes|found|confirmed|broke|aired|broadcast)\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "told the newspaper": the outlet named last before.
+_OUTLET_NOUN = (
+    r"(?:outlet|newspaper|paper|broadcaster|news\s+agency|agency|network|channel|magazine"
+    r"|daily|publication|website|tabloid|station|wire\s+service)"
+)
+_OUTLET_NOUN_HINT = re.compile(
+    r"outlet|paper|broadcaster|agency|network|channel|magazine|daily|publication|website"
+    r"|tabloid|station|wire"
+)
+_BACK_REFERENCE = re.compile(
+    rf"\b(?:told|tells|according\s+to|speaking\s+to|interview\s+with|quoted\s+by|reported\s+by"
+    rf"|cited\s+by)\s+(?:the|this)\s+{_OUTLET_NOUN}\b"
+    rf"|\b[Tt]he\s+{_OUTLET_NOUN}\s+(?:(?:has|had|also)\s+)?(?:reported|quoted|cited|learned)\b",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’-]+(?:[ /-][A-Z][A-Z.'’-]+)*(?:,\s*[A-Z][\w.'’ -]{1,30}?){0,2}\s*)?"
+    r"\((?P<credit>[^()]{2,40})\)\s*(?:-{1,2}|[–—:])\s*"
+)
+_INTERVIEW_FRAME = re.compile(
+    r"^In\s+an?\s+(?:[\w-]+\s+){0,3}interview\s+(?:with|to)\s+(?:the\s+)?", re.IGNORECASE
+)
+_CREDIT_FILLER = words("with and the news agency agencies wires additional")
+_CONTEXT = 80
+
+
+class OutletIndex:
+    """The outlet mentions of the whole text, found once, for quick look-ups by position."""
+
+    def __init__(self, mentions: list[OutletMention]):
+        self._mentions = mentions
+        self._starts = [m.start for m in mentions]
+
+    def within(self, start: int, end: int) -> list[OutletMention]:
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_left(self._starts, end)
+        return self._mentions[lo:hi]
+
+    def last_before(self, position: int) -> OutletMention | None:
+        index = bisect.bisect_left(self._starts, position)
+        return self._mentions[index - 1] if index else None
+
+
+def cited_outlets(sentence: Span, masked: str, outlets: OutletIndex) -> tuple[str, ...]:
+    """The outlets the sentence credits, outside its quotations, in order of mention."""
+    names: list[str] = []
+    for mention in outlets.within(sentence.start, sentence.end):
+        start, end = mention.start - sentence.start, mention.end - sentence.start
+        if masked[start] == QUOTE_MASK:
+            continue
+        before = masked[max(0, start - _CONTEXT) : start]
+        if _CITING_BEFORE.search(before) or _CITING_AFTER.match(masked, end):
+            names.append(mention.outlet.name)
+    references = _BACK_REFERENCE.finditer(masked) if _OUTLET_NOUN_HINT.search(masked) else ()
+    for reference in references:
+        earlier = outlets.last_before(sentence.start + reference.start())
+        if earlier is not None:
+            names.append(earlier.outlet.name)
+    return tuple(dict.fromkeys(names))
+
+
+def split_dateline(paragraph: Span, registry: Registry) -> tuple[Span, tuple[str, ...]]:
+    """The paragraph without a wire dateline ("PARIS (AFP) —"), and the outlets it credits."""
+    match = _DATELINE.match(paragraph.text)
+    if match is None:
+        return paragraph, ()
+    names = _outlet_names(match.group("credit"), registry)
+    if not names:
+        return paragraph, ()
+    return paragraph.cut(match.end(), len(paragraph.text)), names
+
+
+def footer_credits(lines: tuple[Span, ...], registry: Registry) -> tuple[str, ...]:
+    """Outlets credited by "Source: Reuters" lines or by lines naming only outlets."""
+    names: list[str] = []
+    for line in lines:
+        footer = source_footer_names(line.text)
+        if footer is not None:
+            names.extend(_outlet_names(footer, registry))
+        elif _only_outlets(line.text, registry):
+            names.extend(_outlet_names(line.text, registry))
+    return tuple(dict.fromkeys(names))
+
+
+def interview_frame_credit(first_sentence: str, registry: Registry) -> tuple[str, ...]:
+    """The outlet of an article framed as an interview ("In an interview with CNN, ...")."""
+    match = _INTERVIEW_FRAME.match(first_sentence)
+    if match is None:
+        return ()
+    mentions = registry.find_all(first_sentence[match.end() : match.end() + 60])
+    return (mentions[0].outlet.name,) if mentions and mentions[0].start == 0 else ()
+
+
+def _outlet_names(text: str, registry: Registry) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.outlet.name for m in registry.find_all(text)))
+
+
+def _only_outlets(line: str, registry: Registry) -> bool:
+    mentions = registry.find_all(line)
+    if not mentions:
+        return False
+    rest = line
+    for mention in reversed(mentions):
+        rest = rest[: mention.start] + " " + rest[mention.end :]
+    return all(word.lower() in _CREDIT_FILLER for word in re.findall(r"[^\W\d_]+", rest))

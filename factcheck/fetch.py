@@ -1,0 +1,116 @@
+"""The one place where factcheck fetches from outside: address rules, redirects
+re-checked at every hop, timeouts, a size cap and a content-type check."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Collection
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from factcheck import __version__
+from factcheck.errors import UserError
+
+USER_AGENT = f"factcheck/{__version__} (newsroom fact-checking tool)"
+MAX_REDIRECTS = 5
+TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+class FetchError(UserError):
+    """A URL could not be fetched; the message is fit to show to the person who gave it."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    url: str
+    status: int
+    content_type: str
+    text: str
+
+
+def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise FetchError(f"The host {host} could not be found.") from error
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+
+
+def check_url(url: str, *, allow_hosts: Collection[str]) -> None:
+    """Refuse URLs that are not http(s) or that lead to a non-public address, unless
+    their host is on the allow-list."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url!r} is not a web address (it must start with http:// or https://).")
+    host = parts.hostname.lower()
+    if host in allow_hosts:
+        return
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for address in _addresses(host, port):
+        if not address.is_global or address.is_multicast:
+            raise FetchError(
+                f"{host} points to a private or local address ({address}); factcheck fetches "
+                "only public web pages."
+            )
+
+
+def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
+    return bytes(body)
+
+
+def fetch_page(
+    url: str,
+    *,
+    allow_hosts: Collection[str] = (),
+    timeout: float = 10.0,
+    max_bytes: int = 5 * 1_048_576,
+) -> FetchedPage:
+    """GET a web page's text, following at most MAX_REDIRECTS redirects."""
+    with httpx.Client(
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9"},
+    ) as client:
+        for _hop in range(MAX_REDIRECTS + 1):
+            check_url(url, allow_hosts=allow_hosts)
+            try:
+                with client.stream("GET", url) as response:
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    return _page_from(response, url, max_bytes)
+            except httpx.TimeoutException as error:
+                raise FetchError(f"{url} did not answer within {timeout:g} seconds.") from error
+            except httpx.HTTPError as error:
+                raise FetchError(f"{url} could not be fetched: {error}.") from error
+    raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times.")
+
+
+def _page_from(response: httpx.Response, url: str, max_bytes: int) -> FetchedPage:
+    if response.status_code >= 400:
+        raise FetchError(f"{url} answered {response.status_code} {response.reason_phrase}.")
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in TEXT_TYPES:
+        raise FetchError(
+            f"{url} is {content_type or 'of an unknown type'}, not a web page or text."
+        )
+    body = _read_capped(response, max_bytes)
+    encoding = response.charset_encoding or "utf-8"
+    try:
+        text = body.decode(encoding, errors="replace")
+    except LookupError:
+        text = body.decode("utf-8", errors="replace")
+    return FetchedPage(url=url, status=response.status_code, content_type=content_type, text=text)

@@ -1,0 +1,129 @@
+"""Reading the claim queue: filters, counts per status and pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from factcheck.models import Article, Claim, ClaimOutlet, ClaimStatus, Outlet
+
+PAGE_SIZE = 25
+STATUS_VALUES = frozenset(status.value for status in ClaimStatus)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    article_id: int | None = None
+    status: ClaimStatus | None = ClaimStatus.PENDING
+    outlet: str | None = None
+    speaker: str | None = None
+    text: str | None = None
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> QueueFilter:
+        """Filters from query-string values; unknown or empty values are ignored."""
+        status_arg = args.get("status", ClaimStatus.PENDING.value)
+        article = args.get("article", "")
+        return cls(
+            article_id=int(article) if article.isdigit() else None,
+            status=ClaimStatus(status_arg) if status_arg in STATUS_VALUES else None,
+            outlet=args.get("outlet") or None,
+            speaker=(args.get("speaker") or "").strip() or None,
+            text=(args.get("q") or "").strip() or None,
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """True when the user chose any filter other than the default (pending claims)."""
+        return self != QueueFilter()
+
+    def as_args(self) -> dict[str, str]:
+        return {
+            key: value
+            for key, value in {
+                "article": str(self.article_id) if self.article_id else "",
+                "status": self.status.value if self.status else "all",
+                "outlet": self.outlet or "",
+                "speaker": self.speaker or "",
+                "q": self.text or "",
+            }.items()
+            if value
+        }
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    claims: list[Claim]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(queue_filter: QueueFilter) -> list:
+    conditions = []
+    if queue_filter.article_id is not None:
+        conditions.append(Claim.article_id == queue_filter.article_id)
+    if queue_filter.outlet:
+        cited = (
+            select(ClaimOutlet.claim_id)
+            .join(Outlet, Outlet.id == ClaimOutlet.outlet_id)
+            .where(Outlet.name == queue_filter.outlet)
+        )
+        conditions.append(col(Claim.id).in_(cited))
+    if queue_filter.speaker:
+        conditions.append(col(Claim.speaker).ilike(_like(queue_filter.speaker), escape="\\"))
+    if queue_filter.text:
+        conditions.append(col(Claim.text).ilike(_like(queue_filter.text), escape="\\"))
+    return conditions
+
+
+def status_counts(session: Session, queue_filter: QueueFilter) -> dict[str, int]:
+    """Claims per status under every filter but the status one."""
+    rows = session.exec(
+        select(Claim.status, func.count()).where(*_conditions(queue_filter)).group_by(Claim.status)
+    ).all()
+    counts = {status.value: 0 for status in ClaimStatus}
+    counts.update({ClaimStatus(status).value: count for status, count in rows})
+    return counts
+
+
+def queue_page(session: Session, queue_filter: QueueFilter, page: int = 1) -> QueuePage:
+    counts = status_counts(session, queue_filter)
+    total = counts[queue_filter.status.value] if queue_filter.status else sum(counts.values())
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    conditions = _conditions(queue_filter)
+    if queue_filter.status:
+        conditions.append(Claim.status == queue_filter.status)
+    claims = session.exec(
+        select(Claim)
+        .where(*conditions)
+        .options(selectinload(Claim.outlets), selectinload(Claim.article))
+        .order_by(col(Claim.checkworthiness).desc(), Claim.article_id, Claim.position)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return QueuePage(list(claims), total, page, pages, counts)
+
+
+def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[str]]:
+    """The articles and the cited outlets to offer in the queue's filter menus."""
+    articles = session.exec(
+        select(Article.id, Article.title).order_by(col(Article.id).desc()).limit(200)
+    ).all()
+    outlets = session.exec(
+        select(Outlet.name)
+        .where(col(Outlet.id).in_(select(ClaimOutlet.outlet_id)))
+        .order_by(Outlet.name)
+    ).all()
+    return [(a_id, title or f"Article {a_id}") for a_id, title in articles], list(outlets)

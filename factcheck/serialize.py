@@ -1,0 +1,77 @@
+"""Articles and claims as JSON-ready dicts: one shape for the API and the CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from factcheck.models import Article, Claim, ClaimStatus
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def claim_counts(session: Session, article_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts = {a: {status.value: 0 for status in ClaimStatus} for a in article_ids}
+    rows = session.exec(
+        select(Claim.article_id, Claim.status, func.count())
+        .where(col(Claim.article_id).in_(article_ids))
+        .group_by(Claim.article_id, Claim.status)
+    ).all()
+    for article_id, status, count in rows:
+        counts[article_id][ClaimStatus(status).value] = count
+    return counts
+
+
+def article_summary(article: Article, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "state": article.state.value,
+        "error": article.error,
+        "published_at": _iso(article.published_at),
+        "submitted_by": article.submitted_by,
+        "created_at": _iso(article.created_at),
+        "claims": counts,
+    }
+
+
+def claim_detail(claim: Claim) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "position": claim.position,
+        "text": claim.text,
+        "start": claim.start,
+        "end": claim.end,
+        "speaker": claim.speaker,
+        "cited_outlets": sorted(outlet.name for outlet in claim.outlets),
+        "kind": claim.kind.value,
+        "checkworthiness": round(claim.checkworthiness, 3),
+        "status": claim.status.value,
+        "fingerprint": claim.fingerprint,
+        "version": claim.version,
+    }
+
+
+def article_detail(session: Session, article: Article) -> dict[str, Any]:
+    summary = article_summary(article, claim_counts(session, [article.id])[article.id])
+    return {
+        **summary,
+        "publisher": article.publisher,
+        "credited_outlets": article.credited_outlets,
+        "text": article.text,
+        "claim_list": [claim_detail(claim) for claim in article.claims],
+    }
+
+
+def list_articles(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    articles = session.exec(
+        select(Article).order_by(col(Article.id).desc()).offset(offset).limit(limit)
+    ).all()
+    counts = claim_counts(session, [a.id for a in articles])
+    return [article_summary(a, counts[a.id]) for a in articles]

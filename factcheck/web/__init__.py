@@ -1,0 +1,56 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_htmx import HTMX
+from flask_wtf.csrf import CSRFProtect
+
+from factcheck.config import Settings, load_settings
+from factcheck.outlets import load_registry
+from tasks.app import make_celery
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+htmx = HTMX()
+csrf = CSRFProtect()
+
+
+def create_app(
+    settings: Settings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        # The request body may hold an article up to the limit plus its form fields.
+        MAX_CONTENT_LENGTH=settings.max_article_bytes + 64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["factcheck.settings"] = settings
+    app.extensions["factcheck.registry"] = load_registry(settings.outlets_file)
+    app.extensions["celery"] = make_celery(settings)
+    htmx.init_app(app)
+    csrf.init_app(app)
+
+    from factcheck.web import api, articles, errors, queue
+    from factcheck.web.db import close_session
+
+    app.register_blueprint(articles.bp)
+    app.register_blueprint(queue.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    errors.init_app(app)
+    app.teardown_appcontext(close_session)
+
+    return app

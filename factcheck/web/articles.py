@@ -1,0 +1,135 @@
+"""Submitting articles, following their split, and reading them with claims in place."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, func, select
+
+from factcheck.errors import UserError
+from factcheck.highlight import paragraphs_with_claims
+from factcheck.intake import Upload, read_submission, submit_article
+from factcheck.models import Article, ArticleState, Claim
+from factcheck.serialize import claim_counts
+from factcheck.splitting import reset_failed
+from factcheck.web import htmx
+from factcheck.web.db import app_settings, dispatch_split, get_session
+
+bp = Blueprint("articles", __name__)
+ARTICLES_PER_PAGE = 20
+SUBMITTER = "anonymous"
+
+
+def _article_or_404(article_id: int) -> Article:
+    article = (
+        get_session()
+        .exec(
+            select(Article)
+            .where(Article.id == article_id)
+            .options(selectinload(Article.claims).selectinload(Claim.outlets))
+        )
+        .first()
+    )
+    if article is None:
+        abort(404, f"There is no article {article_id}.")
+    return article
+
+
+def _recent_articles(page: int) -> tuple[list[Article], int, dict[int, dict[str, int]]]:
+    session = get_session()
+    total = session.exec(select(func.count()).select_from(Article)).one()
+    pages = max(1, -(-total // ARTICLES_PER_PAGE))
+    page = min(max(page, 1), pages)
+    articles = list(
+        session.exec(
+            select(Article)
+            .order_by(col(Article.id).desc())
+            .offset((page - 1) * ARTICLES_PER_PAGE)
+            .limit(ARTICLES_PER_PAGE)
+        ).all()
+    )
+    return articles, pages, claim_counts(session, [a.id for a in articles])
+
+
+@bp.get("/")
+def submit_form() -> ResponseReturnValue:
+    articles, _pages, counts = _recent_articles(1)
+    return render_template("articles/submit.html", articles=articles[:8], counts=counts)
+
+
+@bp.post("/articles")
+def submit() -> ResponseReturnValue:
+    session = get_session()
+    upload = request.files.get("file")
+    try:
+        content, url = read_submission(
+            text=request.form.get("text", ""),
+            upload=Upload(upload.filename or "upload", upload.read())
+            if upload and upload.filename
+            else None,
+            url=request.form.get("url", ""),
+            settings=app_settings(),
+        )
+        submission = submit_article(session, content=content, url=url, submitted_by=SUBMITTER)
+        session.commit()
+    except UserError as error:
+        session.rollback()
+        return (
+            render_template("articles/submit.html", error=str(error), form=request.form),
+            error.status_code,
+        )
+    if submission.created:
+        dispatch_split(submission.article.id)
+    return redirect(
+        url_for(
+            "articles.show", article_id=submission.article.id, duplicate=int(not submission.created)
+        ),
+        code=303,
+    )
+
+
+@bp.get("/articles")
+def index() -> ResponseReturnValue:
+    articles, pages, counts = _recent_articles(request.args.get("page", 1, type=int))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    return render_template(
+        "articles/index.html", articles=articles, counts=counts, page=page, pages=pages
+    )
+
+
+@bp.get("/articles/<int:article_id>")
+def show(article_id: int) -> ResponseReturnValue:
+    article = _article_or_404(article_id)
+    return render_template(
+        "articles/show.html",
+        article=article,
+        paragraphs=paragraphs_with_claims(article.text, article.claims),
+        duplicate=request.args.get("duplicate") == "1",
+    )
+
+
+@bp.get("/articles/<int:article_id>/status")
+def status(article_id: int) -> ResponseReturnValue:
+    article = _article_or_404(article_id)
+    headers = {"Vary": "HX-Request"}
+    settled = article.state in (ArticleState.QUEUED, ArticleState.FAILED)
+    if settled and htmx and request.args.get("polling") == "1":
+        # Tells the page to load the claims that have just arrived.
+        headers["HX-Trigger"] = "article-settled"
+    return render_template("articles/_status.html", article=article), 200, headers
+
+
+@bp.post("/articles/<int:article_id>/retry")
+def retry(article_id: int) -> ResponseReturnValue:
+    session = get_session()
+    try:
+        reset_failed(session, article_id, actor=SUBMITTER)
+        session.commit()
+    except UserError as error:
+        session.rollback()
+        abort(error.status_code, str(error))
+    dispatch_split(article_id)
+    if htmx:
+        return status(article_id)
+    return redirect(url_for("articles.show", article_id=article_id), code=303)

@@ -1,0 +1,90 @@
+"""Celery apps configured from factcheck's settings.
+
+The worker's app (`celery -A tasks worker`) reads the environment when it is first
+used, never at import. The web app and the CLI make their own with `make_celery`, so
+that each sends to the broker of the settings it was given.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready
+
+from factcheck.config import Settings, load_settings
+from factcheck.outlets import Registry, load_registry
+
+SPLIT_TASK = "tasks.splitting.split_article"
+SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"
+
+celery_app = Celery("factcheck")
+
+
+@cache
+def settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def registry() -> Registry:
+    return load_registry(settings().outlets_file)
+
+
+def _broker_options(config: Settings) -> dict[str, Any]:
+    if config.uses_embedded_broker:
+        messages, control = config.broker_folder / "messages", config.broker_folder / "control"
+        messages.mkdir(parents=True, exist_ok=True)
+        control.mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(messages),
+            "data_folder_out": str(messages),
+            "control_folder": str(control),
+            # The default 1 s poll would add a second to every hop.
+            "polling_interval": 0.05,
+        }
+    options: dict[str, Any] = {"socket_connect_timeout": 3}
+    if config.broker_key_prefix:
+        options["global_keyprefix"] = config.broker_key_prefix
+    return options
+
+
+def celery_config(config: Settings) -> dict[str, Any]:
+    return {
+        "broker_url": config.broker_url,
+        "broker_transport_options": _broker_options(config),
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "beat_schedule": {
+            "sweep-stalled-articles": {
+                "task": SWEEP_TASK,
+                "schedule": config.sweep_interval_seconds,
+            }
+        },
+        "beat_schedule_filename": str(config.instance_dir / "celerybeat-schedule"),
+        "worker_hijack_root_logger": False,
+    }
+
+
+def make_celery(config: Settings) -> Celery:
+    """A Celery app that sends tasks to `config`'s broker (for the web app and the CLI)."""
+    app = Celery("factcheck", set_as_current=False)
+    app.conf.update(celery_config(config))
+    return app
+
+
+@celery_app.on_configure.connect
+def _configure(sender: Celery, **_kwargs: object) -> None:
+    sender.conf.update(celery_config(settings()))
+
+
+@worker_ready.connect
+def _sweep_at_start(sender: Any, **_kwargs: object) -> None:
+    sender.app.send_task(SWEEP_TASK)

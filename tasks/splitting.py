@@ -1,0 +1,63 @@
+"""Tasks that split articles into claims. Thin: ids in, one domain call per step."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
+
+from factcheck.db import session_scope
+from factcheck.extract import extract
+from factcheck.models import Article, utcnow
+from factcheck.splitting import fail_split, finish_split, requeue_stalled, start_split
+from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, registry, settings
+
+log = logging.getLogger(__name__)
+
+
+@celery_app.task(
+    name=SPLIT_TASK, autoretry_for=(DatabaseUnavailable,), retry_backoff=True, max_retries=5
+)
+def split_article(article_id: int) -> int:
+    """Split one article; returns how many claims were queued (0 when nothing to do)."""
+    config = settings()
+    with session_scope(config.database_url) as session:
+        if not start_split(session, article_id):
+            return 0
+        text = session.get(Article, article_id).text
+    try:
+        extraction = extract(text, registry=registry())
+        with session_scope(config.database_url) as session:
+            return len(finish_split(session, article_id, extraction, registry()))
+    except Exception as error:
+        # Recorded on the article for the UI and the CLI, then raised for the worker's log.
+        with session_scope(config.database_url) as session:
+            fail_split(session, article_id, f"{type(error).__name__}: {error}")
+        raise
+
+
+@celery_app.task(name=SWEEP_TASK)
+def sweep_stalled_articles() -> list[int]:
+    """Re-dispatch splits that were never sent, lost, or abandoned by a dead worker."""
+    config = settings()
+    with session_scope(config.database_url) as session:
+        stalled = requeue_stalled(
+            session, now=utcnow(), stale_after=timedelta(seconds=config.stale_after_seconds)
+        )
+    for article_id in stalled:
+        dispatch_split(celery_app, article_id)
+    return stalled
+
+
+def dispatch_split(app: Celery, article_id: int) -> bool:
+    """Ask a worker to split the article; False (the sweep will send it later) when the
+    broker cannot be reached. Call only after the article's row is committed."""
+    try:
+        app.send_task(SPLIT_TASK, args=[article_id], retry=False)
+    except (BrokerUnavailable, OSError) as error:
+        log.warning("split of article %s not dispatched: %s", article_id, error)
+        return False
+    return True

@@ -1,0 +1,287 @@
+"""Real parts for the tests: a fresh database and broker namespace per stack, a real
+Celery worker process, a private Redis server, and a loopback HTTP server that plays
+the outlets.
+
+The back end comes from the environment: FACTCHECK_TEST_POSTGRES_URL (a server URL; each
+stack gets a database of its own, dropped afterwards) and FACTCHECK_TEST_REDIS_URL (each
+stack gets a key prefix of its own, deleted afterwards). Without them: a SQLite file and
+the embedded file broker in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from factcheck.config import Settings, load_settings
+from factcheck.migrate import upgrade_database
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("FACTCHECK_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("FACTCHECK_TEST_REDIS_URL")
+
+
+@dataclass
+class Stack:
+    """One database and one broker namespace, with the settings that point at them."""
+
+    env: dict[str, str]
+    settings: Settings
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+
+
+def _postgres_database(stack_id: str) -> tuple[str, Callable[[], None]]:
+    server = make_url(POSTGRES_URL)
+    name = f"factcheck_test_{stack_id}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        from factcheck.db import get_engine
+
+        get_engine(server.set(database=name).render_as_string(hide_password=False)).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return server.set(database=name).render_as_string(hide_password=False), drop
+
+
+def _redis_prefix_cleanup(url: str, prefix: str) -> Callable[[], None]:
+    def delete_keys() -> None:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+    return delete_keys
+
+
+def make_stack(base_dir: Path, *, broker_url: str | None = None, **extra_env: str) -> Stack:
+    """A fresh database (migrated) and broker namespace; `broker_url` names a private
+    broker instead of the one the back end gives."""
+    stack_id = uuid.uuid4().hex[:10]
+    instance = base_dir / f"instance-{stack_id}"
+    env = {
+        "FACTCHECK_INSTANCE_DIR": str(instance),
+        "FACTCHECK_FETCH_ALLOW_HOSTS": "127.0.0.1,localhost",
+        "FACTCHECK_SWEEP_INTERVAL": "0.5",
+        "FACTCHECK_STALE_AFTER": "2",
+        **extra_env,
+    }
+    cleanups: list[Callable[[], None]] = []
+    if POSTGRES_URL:
+        env["FACTCHECK_DATABASE_URL"], drop = _postgres_database(stack_id)
+        cleanups.append(drop)
+    if broker_url or REDIS_URL:
+        env["FACTCHECK_BROKER_URL"] = broker_url or REDIS_URL
+        env["FACTCHECK_BROKER_KEY_PREFIX"] = f"fctest-{stack_id}:"
+    if REDIS_URL and not broker_url:
+        # The shared server outlives the tests: remove this stack's keys from it.
+        cleanups.append(_redis_prefix_cleanup(REDIS_URL, env["FACTCHECK_BROKER_KEY_PREFIX"]))
+    settings = load_settings(env)
+    upgrade_database(settings.database_url)
+    return Stack(env=env, settings=settings, cleanups=cleanups)
+
+
+class WorkerProcess:
+    """`celery -A tasks worker --beat` in its own process, on a stack's settings."""
+
+    def __init__(self, stack: Stack, log_path: Path) -> None:
+        self.stack = stack
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> WorkerProcess:
+        env = {**os.environ, **self.stack.env}
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tasks",
+                "worker",
+                "--beat",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--schedule",
+                str(self.stack.settings.instance_dir / f"beat-{uuid.uuid4().hex[:6]}"),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b" ready." in self.log_path.read_bytes():
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"the worker did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A private redis-server on loopback, so a test may stop and restart it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+
+class OutletSimulator:
+    """A loopback HTTP server that plays news outlets: pages, feeds, errors, slow answers."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[str] = []
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                simulator.requests.append(self.path)
+                route = simulator.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self.send_error(404, "Not Found")
+                    return
+                route(self)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def page(
+        self,
+        path: str,
+        body: str | bytes,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        delay: float = 0.0,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            if delay:
+                time.sleep(delay)
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = respond
+
+    def redirect(self, path: str, location: str, status: int = 302) -> None:
+        self.page(path, b"", status=status, headers={"Location": location})
+
+    @contextmanager
+    def running(self) -> Iterator[OutletSimulator]:
+        self.thread.start()
+        try:
+            yield self
+        finally:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def wait_for(
+    condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.1
+) -> object:
+    """The first truthy value of `condition()`, or AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

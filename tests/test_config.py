@@ -1,0 +1,44 @@
+"""Settings come from the environment only."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck.config import ConfigError, load_settings
+
+
+def test_defaults_live_in_the_instance_dir(tmp_path):
+    settings = load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path)})
+
+    assert settings.database_url == f"sqlite:///{tmp_path / 'factcheck.db'}"
+    assert settings.uses_embedded_broker
+    assert settings.broker_folder == tmp_path / "broker"
+
+
+def test_the_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path)}).secret_key
+    second = load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path)}).secret_key
+
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_a_configured_secret_key_is_used(tmp_path):
+    env = {"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_SECRET_KEY": "k" * 40}
+    assert load_settings(env).secret_key == "k" * 40
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_allow_hosts_are_a_comma_separated_list(tmp_path):
+    env = {
+        "FACTCHECK_INSTANCE_DIR": str(tmp_path),
+        "FACTCHECK_FETCH_ALLOW_HOSTS": "127.0.0.1, Sim.Test",
+    }
+    assert load_settings(env).fetch_allow_hosts == {"127.0.0.1", "sim.test"}
+
+
+def test_a_malformed_number_names_the_variable(tmp_path):
+    env = {"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_STALE_AFTER": "soon"}
+    with pytest.raises(ConfigError, match="FACTCHECK_STALE_AFTER"):
+        load_settings(env)
