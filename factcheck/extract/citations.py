@@ -13,23 +13,34 @@ import bisect
 import re
 
 from factcheck.extract.layout import source_footer_names
-from factcheck.extract.lexicon import words
+from factcheck.extract.lexicon import NATIONALITIES, words
 from factcheck.extract.speakers import QUOTE_MASK
 from factcheck.extract.text import Span
 from factcheck.outlets import OutletMention, Registry
 
+# Words that describe an outlet between the verb and its name ("told the state-run TASS
+# news agency", "according to the German news agency dpa").
+_DESCRIPTOR = (
+    r"(?:[a-z]+-[a-z-]+|state|independent|business|financial|economic|news|daily|weekly|agency"
+    r"|newspaper|broadsheet|tabloid|broadcaster|public|private|opposition|online|website|site"
+    r"|channel|television|tv|radio|magazine|outlet|publication|investigative|local|national"
+    r"|regional|official|government|wire|service|media|conservative|liberal|leading"
+    rf"|{'|'.join(sorted(NATIONALITIES))})"
+)
 _CITING_BEFORE = re.compile(
-    r"""(?:\b(?:told|tell|tells|telling)
+    rf"""(?:\b(?:told|tell|tells|telling)
       | \b(?:said|says|speaking|spoke|talking|talked|comments?|remarks?|statement|confirmed
           |explained|revealed|admitted|wrote|writing|write|appearing|appeared|interview(?:ed)?
           |op-ed|column|letter)\s+(?:to|with|in|on|for)
       | \binterview\s+(?:with|to|on|for)
       | \b(?:according\s+to|reported\s+by|quoted\s+by|cited\s+by|seen\s+by|obtained\s+by
           |reviewed\s+by|published\s+by|broadcast\s+by|aired\s+by|carried\s+by|released\s+to
-          |leaked\s+to|provided\s+to|given\s+to|interviewed\s+by|contacted\s+by|verified\s+by)
+          |leaked\s+to|provided\s+to|given\s+to|interviewed\s+by|contacted\s+by|verified\s+by
+          |compiled\s+by|gathered\s+by|collected\s+by|conducted\s+by|commissioned\s+by
+          |sat\s+down\s+with|citing)
       | \b(?:report|reporting|investigation|analysis|article|story|survey|poll|tally|review
           |documents?|footage|interview|broadcast|data)\s+(?:by|from|in|on|for|with)
-    )\s+(?:(?:the|a|an)\s+)?$""",
+    )\s+(?:(?:the|a|an)\s+)?(?:{_DESCRIPTOR}\s+){{0,3}}$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _CITING_AFTER = re.compile(
@@ -38,7 +49,8 @@ _CITING_AFTER = re.compile(
           |interview|exclusive|sources)\b
       | \s+(?:report|investigation|analysis|tally|survey|poll|calculations|interview)\b
       | (?:\s+(?:news\s+agency|newspaper|broadcaster|agency|network|channel|television|TV
-          |website|daily))?
+          |website|daily|business\s+daily|business\s+newspaper|news\s+site|news\s+website
+          |magazine|weekly|tabloid))?
         (?:\s+(?:has|had|also|first|previously|earlier|exclusively|later))*
         \s+(?:reported|reports|quoted|quotes|cited|cites|said|says|learned|learnt|revealed
           |reveals|obtained|published|wrote|writes|found|confirmed|broke|aired|broadcast)\b
@@ -67,8 +79,24 @@ _DATELINE = re.compile(
 _INTERVIEW_FRAME = re.compile(
     r"^In\s+an?\s+(?:[\w-]+\s+){0,3}interview\s+(?:with|to)\s+(?:the\s+)?", re.IGNORECASE
 )
+# An article presented as an interview's highlights, excerpts or transcript.
+_PRESENTED_AS_INTERVIEW = re.compile(
+    r"\b(?:highlights|excerpts|takeaways|transcript|edited\s+for\s+(?:length|clarity|brevity)"
+    r"|condensed\s+for|Q\s*&\s*A)\b",
+    re.IGNORECASE,
+)
+_INTERVIEW_VERB = re.compile(
+    r"\b(?:interview(?:ed)?|sat\s+down\s+with|spoke\s+(?:to|with)|talked\s+(?:to|with)|conversation)\b",
+    re.IGNORECASE,
+)
+_HEAD_CHARS = 2500
+_NAME_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&+]|\band\b)\s*", re.IGNORECASE)
 _CREDIT_FILLER = words("with and the news agency agencies wires additional")
 _CONTEXT = 80
+
+
+# "the Guardian": an outlet whose canonical name starts with "The", written with a small "the".
+_THE_NAME = re.compile(r"\bthe\s+(?P<name>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3})(?![\w’'-])")
 
 
 class OutletIndex:
@@ -77,6 +105,19 @@ class OutletIndex:
     def __init__(self, mentions: list[OutletMention]):
         self._mentions = mentions
         self._starts = [m.start for m in mentions]
+
+    @classmethod
+    def of_text(cls, text: str, registry: Registry) -> OutletIndex:
+        mentions = registry.find_all(text)
+        taken = {m.start for m in mentions}
+        for match in _THE_NAME.finditer(text):
+            if match.start("name") in taken:
+                continue
+            outlet = registry.lookup(f"the {match.group('name')}")
+            if outlet is not None:
+                mentions.append(OutletMention(outlet, match.start("name"), match.end("name")))
+        mentions.sort(key=lambda mention: mention.start)
+        return cls(mentions)
 
     def within(self, start: int, end: int) -> list[OutletMention]:
         lo = bisect.bisect_left(self._starts, start)
@@ -138,8 +179,25 @@ def interview_frame_credit(first_sentence: str, registry: Registry) -> tuple[str
     return (mentions[0].outlet.name,) if mentions and mentions[0].start == 0 else ()
 
 
+def presented_interview_credit(text: str, opening: list[tuple[str, tuple[str, ...]]]) -> tuple:
+    """The outlet of an article presented as highlights (excerpts, a transcript) of an
+    interview with it: the opening sentence cites it for an interview, and the page says
+    how the interview is presented."""
+    if not _PRESENTED_AS_INTERVIEW.search(text, 0, _HEAD_CHARS):
+        return ()
+    for sentence, outlets in opening:
+        if outlets and _INTERVIEW_VERB.search(sentence):
+            return outlets[:1]
+    return ()
+
+
 def _outlet_names(text: str, registry: Registry) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m.outlet.name for m in registry.find_all(text)))
+    found = [m.outlet.name for m in registry.find_all(text)]
+    if not found:
+        # A footer may write the name in lower case ("source: al jazeera").
+        parts = (registry.lookup(part) for part in _NAME_LIST_SEPARATOR.split(text.strip(" .")))
+        found = [outlet.name for outlet in parts if outlet is not None]
+    return tuple(dict.fromkeys(found))
 
 
 def _only_outlets(line: str, registry: Registry) -> bool:

@@ -11,6 +11,7 @@ from factcheck.extract.citations import (
     cited_outlets,
     footer_credits,
     interview_frame_credit,
+    presented_interview_credit,
     split_dateline,
 )
 from factcheck.extract.document import read_document
@@ -62,7 +63,14 @@ def extract(text_or_html: str, *, registry: Registry | None = None) -> Extractio
     document, layout = read_document(text_or_html)
     reader = _ArticleReader(document.text, registry)
     claims = reader.read(layout.body)
-    credited = (*reader.credited, *footer_credits(layout.credit_lines, registry))
+    opening = [
+        (c.text, c.cited_outlets) for c in claims if layout.body and c.end <= layout.body[0].end
+    ]
+    credited = (
+        *reader.credited,
+        *presented_interview_credit(document.text, opening),
+        *footer_credits(layout.credit_lines, registry),
+    )
     return Extraction(
         text=document.text,
         title=layout.title,
@@ -77,7 +85,7 @@ class _ArticleReader:
 
     def __init__(self, text: str, registry: Registry):
         self.registry = registry
-        self.outlets = OutletIndex(registry.find_all(text))
+        self.outlets = OutletIndex.of_text(text, registry)
         self.memory = SpeakerMemory(text)
         self.credited: list[str] = []
         self.last_quote: Attribution = Attribution()

@@ -26,7 +26,10 @@ _CHROME = re.compile(
       | (?:image|photo)\s+(?:copyright|caption|source)
       | \(?(?:additional\s+)?(?:reporting|writing|editing)\s+by\b
       | (?:sign\s+up|subscribe)\b
-      | (?:follow\s+us|click\s+here|download\s+(?:our|the)\s+app|skip\s+to|advertisement|sponsored)
+      | (?:follow\s+(?:us|me|him|her|them)\b|click\s+here|download\s+(?:our|the)\s+app|skip\s+to
+          |advertisement|sponsored|listen\s+to\s+this\s+(?:article|story)
+          |(?:story|article)\s+continues\s+(?:below|after)|continue\s+reading)
+      | (?:read|see|more)\s+(?:more\s+)?(?:about|on|from)\b[^:.!?]{0,40}:
       | this\s+(?:article|story)\s+was\s+(?:originally|first)\s+published
       | (?:editor['’]s\s+note|correction)\s*:
       | copyright\b
@@ -43,18 +46,34 @@ _CHROME_ANYWHERE = re.compile(
       | \((?:photo|image|picture|file)\b[^)]*\)\s*$
       | ©|\bcopyright\s+(?:©|\d{4})|all\s+rights\s+reserved
       | \bshare\s+this\s+(?:article|story|page|post)\b
-      | \b(?:edited|condensed)\s+for\s+(?:length|clarity|brevity)\b""",
+      | \b(?:edited|condensed)\s+for\s+(?:length|clarity|brevity)\b
+      | \b(?:photograph|photo|picture|image|illustration)\s*(?:credit)?\s*:\s*[^.!?]{2,80}$
+      | [\[(][^\[\]()]{2,60}/[^\[\]()]{2,40}[\])]\s*$
+      | [\[(](?:file|photo|image|picture)\b[^\[\]()]*[\])]\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Notices: a cookie or newsletter word with a word of the notice around it.
-_NOTICE = re.compile(
-    r"\bcookies?\b(?=.*\b(?:use|policy|accept|consent|browsing|settings)\b)"
-    r"|\bnewsletters?\b(?=.*\b(?:sign|subscribe|inbox|email)\b)"
-    r"|\b(?:sign\s+up|subscribe)\b(?=.*\bnewsletters?\b)",
+_NOTICE_WORDS = re.compile(
+    r"\b(?:cookies?|newsletters?)\b.*\b(?:use|policy|accept|consent|browsing|settings|sign|subscribe"
+    r"|inbox|email)\b|\b(?:use|policy|accept|consent|browsing|settings|sign|subscribe|inbox|email)\b"
+    r".*\b(?:cookies?|newsletters?)\b",
     re.IGNORECASE,
 )
+# The closing lines of wire copy and the author's biography.
+_CONTRIBUTED = re.compile(
+    r"\bcontributed\s+(?:to\s+)?(?:this\s+)?(?:report|reporting|story|article)\b", re.IGNORECASE
+)
+_AUTHOR_BIO = re.compile(
+    r"^[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s+(?:is|was)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,5}?"
+    r"(?:journalist|reporter|correspondent|writer|editor|columnist|contributor|producer"
+    r"|photographer|freelancer)\b.*\b(?:based\s+in|who\s+(?:covers|writes|reports)|covering"
+    r"|writes\s+about|reports\s+on)\b"
+)
+_CONTRIBUTED_MAX_WORDS = 25
 _CHROME_HINT = re.compile(
-    r"getty|shutterstock|photo|/|\(|©|copyright|reserved|share|edited|condensed", re.IGNORECASE
+    r"getty|shutterstock|photo|picture|image|illustration|/|\(|\[|©|copyright|reserved|share"
+    r"|edited|condensed",
+    re.IGNORECASE,
 )
 _SLOGAN_MAX_WORDS = 12
 _SLOGAN = re.compile(
@@ -63,7 +82,9 @@ _SLOGAN = re.compile(
     re.IGNORECASE,
 )
 _SOURCE_FOOTER = re.compile(r"^(?:sources?|via|courtesy(?:\s+of)?)\s*[:–—-]\s*(?P<names>.+)$", re.I)
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’)\]]$")
+# A line ends like a sentence when punctuation comes before any closing quotes or brackets:
+# a heading such as 'Minister: ‘Stay at home’' does not.
+_SENTENCE_END = re.compile(r"[.!?…:;][\"”’»)\]]*$")
 _ENDS_LIKE_PROSE = re.compile(r"[.!][”’\"»)\]]*$")
 _FRAGMENT_MAX_WORDS = 15
 
@@ -105,13 +126,20 @@ def read_layout(
 
 
 def is_chrome(line: str) -> bool:
+    lowered = line.lower()
     return bool(
         _CHROME.match(line)
         or _BYLINE.match(line)
         or (_CHROME_HINT.search(line) and _CHROME_ANYWHERE.search(line))
         or (word_count(line) <= _SLOGAN_MAX_WORDS and _SLOGAN.search(line))
         or _is_menu(line)
-        or (("cookie" in line.lower() or "newsletter" in line.lower()) and _NOTICE.search(line))
+        or (("cookie" in lowered or "newsletter" in lowered) and _NOTICE_WORDS.search(line))
+        or (
+            "contributed" in lowered
+            and word_count(line) <= _CONTRIBUTED_MAX_WORDS
+            and _CONTRIBUTED.search(line) is not None
+        )
+        or _AUTHOR_BIO.match(line) is not None
     )
 
 
