@@ -20,6 +20,7 @@ def record_event(
     object_id: int | str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> AuditEvent:
     """Add one event to the session. It is written with the change or not at all:
     the caller's commit carries both."""
@@ -30,6 +31,7 @@ def record_event(
         object_id=str(object_id),
         before=before,
         after=after,
+        address=address,
     )
     session.add(event)
     return event

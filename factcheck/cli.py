@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from sqlmodel import Session
 from factcheck.config import Settings, load_settings
 from factcheck.db import session_scope
 from factcheck.errors import UserError
-from factcheck.models import Article, ArticleState
+from factcheck.models import Article, ArticleState, Role
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_ARTICLE = REPO_ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
@@ -206,6 +208,112 @@ def retry(article_id: int) -> None:
     click.echo(f"article {article_id} sent to be split again")
 
 
+@main.group()
+def users() -> None:
+    """Manage user accounts."""
+
+
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def _account_change(action: Callable[[Session], str]) -> None:
+    try:
+        with session_scope(_settings().database_url) as session:
+            message = action(session)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(message)
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=ROLE_CHOICE, default=Role.REVIEWER.value, show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(username: str, role: str, password_stdin: bool) -> None:
+    """Add a user; the password is asked for (or read from stdin)."""
+    from factcheck.accounts import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    def add(session: Session) -> str:
+        user = add_user(session, username=username, password=password, role=Role(role), actor="cli")
+        return f"added {user.username} ({role})"
+
+    _account_change(add)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List the users with their roles."""
+    from factcheck.accounts import list_users
+
+    with session_scope(_settings().database_url) as session:
+        for user in list_users(session):
+            state = "" if user.active else "  (disabled)"
+            click.echo(f"{user.username:<24} {user.role.value:<9}{state}")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=ROLE_CHOICE)
+def users_set_role(username: str, role: str) -> None:
+    """Change a user's role."""
+    from factcheck.accounts import set_role
+
+    def change(session: Session) -> str:
+        user = set_role(session, username=username, role=Role(role), actor="cli")
+        return f"{user.username} is now {role}"
+
+    _account_change(change)
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable a user: no login, no API token."""
+    from factcheck.accounts import disable_user
+
+    _account_change(
+        lambda session: (
+            f"{disable_user(session, username=username, actor='cli').username} is disabled"
+        )
+    )
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", default="api", show_default=True, help="What the token is for.")
+def tokens_create(username: str, name: str) -> None:
+    """Create an API token for USERNAME; it is printed once."""
+    from factcheck.accounts import create_token
+
+    _account_change(
+        lambda session: create_token(session, username=username, name=name, actor="cli").token
+    )
+
+
+def _first_admin(settings: Settings) -> None:
+    """On a fresh install, an admin with a random password, printed once."""
+    from factcheck.accounts import add_user, list_users
+
+    with session_scope(settings.database_url) as session:
+        if list_users(session):
+            return
+        password = secrets.token_urlsafe(12)
+        add_user(session, username="admin", password=password, role=Role.ADMIN, actor="cli")
+    click.secho(
+        f"created the first user: admin / {password}  (shown once; write it down)", bold=True
+    )
+
+
 def _load_demo(settings: Settings) -> None:
     with session_scope(settings.database_url) as session:
         has_articles = session.query(Article.id).first() is not None
@@ -262,6 +370,7 @@ def run(port: int | None) -> None:
 
     settings = _settings()
     upgrade_database(settings.database_url)
+    _first_admin(settings)
     _load_demo(settings)
     worker_process = subprocess.Popen(_worker_command(settings), start_new_session=True)
     try:

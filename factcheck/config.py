@@ -29,6 +29,8 @@ class Settings:
     fetch_timeout: float
     stale_after_seconds: int
     sweep_interval_seconds: float
+    lease_minutes: float
+    secure_cookies: bool
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -100,4 +102,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         fetch_timeout=_float(env, "FACTCHECK_FETCH_TIMEOUT", 10.0),
         stale_after_seconds=_int(env, "FACTCHECK_STALE_AFTER", 60),
         sweep_interval_seconds=_float(env, "FACTCHECK_SWEEP_INTERVAL", 15.0),
+        lease_minutes=_float(env, "FACTCHECK_LEASE_MINUTES", 10.0),
+        secure_cookies=env.get("FACTCHECK_SECURE_COOKIES", "1").lower() not in ("0", "false", "no"),
     )

@@ -6,7 +6,7 @@ creation to build the relationships.
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
@@ -15,6 +15,11 @@ from sqlmodel import Field, Relationship, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """The moment with its zone: SQLite hands timestamps back without it (all are UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _timestamp(**kwargs: Any) -> Any:
@@ -48,6 +53,20 @@ class ClaimStatus(enum.StrEnum):
     UNSOURCED = "unsourced"
 
 
+class Role(enum.StrEnum):
+    REVIEWER = "reviewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: "Role") -> bool:
+        """Editors can do what reviewers can, admins what editors can."""
+        return self.rank >= needed.rank
+
+
 class ClaimKind(enum.StrEnum):
     QUOTE = "quote"
     PARAPHRASE = "paraphrase"
@@ -74,6 +93,8 @@ class Article(SQLModel, table=True):
     credited_outlets: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # An editor's pin puts the article's claims at the top of the review queue.
+    pinned: bool = Field(default=False)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp(index=True)
 
@@ -113,6 +134,15 @@ class Claim(SQLModel, table=True):
         default=ClaimStatus.PENDING, sa_type=_enum_column(ClaimStatus, "claim_status"), index=True
     )
     fingerprint: str = Field(max_length=64, index=True)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    evidence_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The lease: the reviewer who holds the claim, until when.
+    leased_by_id: int | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL", index=True
+    )
+    lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # Optimistic locking: every change of a claim increments it and names the version it saw.
     version: int = Field(default=1, nullable=False)
     created_at: datetime = _timestamp()
@@ -120,6 +150,70 @@ class Claim(SQLModel, table=True):
 
     article: Article = Relationship(back_populates="claims")
     outlets: list["Outlet"] = Relationship(link_model=ClaimOutlet)
+    leased_by: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Claim.leased_by_id", "lazy": "selectin"}
+    )
+    decided_by: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"foreign_keys": "Claim.decided_by_id", "lazy": "selectin"}
+    )
+
+
+class Verdict(SQLModel, table=True):
+    """One decision on a claim, kept after a reopen or an undo (which mark it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="user.id", index=True)
+    status: ClaimStatus = Field(sa_type=_enum_column(ClaimStatus, "verdict_status"))
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    evidence_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The claim's version that this verdict produced: undo is allowed only while it holds.
+    claim_version: int
+    created_at: datetime = _timestamp(index=True)
+    undone_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reopened_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    reopen_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+    reviewer: "User" = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    password_hash: str = Field(max_length=256)
+    role: Role = Field(default=Role.REVIEWER, sa_type=_enum_column(Role, "user_role"))
+    active: bool = Field(default=True)
+    created_at: datetime = _timestamp()
+
+    # Flask-Login's user protocol, kept here so the web layer needs no wrapper class.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    # Only the SHA-256 of the token is kept; the token itself is shown once.
+    token_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = _timestamp()
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+    user: User = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
 
 
 class Outlet(SQLModel, table=True):
@@ -138,6 +232,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _timestamp(index=True)
     actor: str = Field(max_length=120, index=True)
+    address: str | None = Field(default=None, max_length=64, index=True)
     action: str = Field(max_length=60, index=True)
     object_type: str = Field(max_length=40)
     object_id: str = Field(max_length=64)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from math import ceil
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from factcheck.models import Article, Claim, ClaimOutlet, ClaimStatus, Outlet
+from factcheck.models import Article, Claim, ClaimOutlet, ClaimStatus, Outlet, User, aware
 
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(status.value for status in ClaimStatus)
@@ -62,6 +63,8 @@ class QueuePage:
     page: int
     pages: int
     counts: dict[str, int]
+    # Who holds a live lease on the claims of this page: claim id -> username.
+    reviewing: dict[int, str]
 
 
 def _like(text: str) -> str:
@@ -97,7 +100,21 @@ def status_counts(session: Session, queue_filter: QueueFilter) -> dict[str, int]
     return counts
 
 
-def queue_page(session: Session, queue_filter: QueueFilter, page: int = 1) -> QueuePage:
+def active_leases(session: Session, *, now: datetime) -> list[tuple[str, Claim]]:
+    """Who is reviewing what right now."""
+    rows = session.exec(
+        select(User.username, Claim)
+        .join(User, col(User.id) == Claim.leased_by_id)
+        .where(col(Claim.lease_expires_at) > now, Claim.status == ClaimStatus.PENDING)
+        .options(selectinload(Claim.article))
+        .order_by(User.username)
+    ).all()
+    return [(username, claim) for username, claim in rows]
+
+
+def queue_page(
+    session: Session, queue_filter: QueueFilter, page: int = 1, *, now: datetime
+) -> QueuePage:
     counts = status_counts(session, queue_filter)
     total = counts[queue_filter.status.value] if queue_filter.status else sum(counts.values())
     pages = max(1, ceil(total / PAGE_SIZE))
@@ -113,7 +130,12 @@ def queue_page(session: Session, queue_filter: QueueFilter, page: int = 1) -> Qu
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    return QueuePage(list(claims), total, page, pages, counts)
+    reviewing = {
+        claim.id: claim.leased_by.username
+        for claim in claims
+        if claim.leased_by is not None and aware(claim.lease_expires_at) > now
+    }
+    return QueuePage(list(claims), total, page, pages, counts, reviewing)
 
 
 def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[str]]:

@@ -1,21 +1,28 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from factcheck.db import get_engine
+from factcheck.accounts import add_user, create_token
+from factcheck.db import get_engine, session_scope
+from factcheck.models import Role, User
 from factcheck.web import create_app
 from tests.harness import REDIS_URL, OutletSimulator, Stack, WorkerProcess, make_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_PATH = FIXTURES / "articles" / "memo-nato-daesh-2017.txt"
-TABLES = ("claim_outlet", "claim", "outlet", "audit_event", "article")
+TABLES = (
+    "claim_outlet", "verdict", "claim", "outlet", "audit_event", "article", "api_token", "user",
+)
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +41,23 @@ def session(stack: Stack, clean_database: None) -> Iterator[Session]:
 
 @pytest.fixture
 def clean_database(stack: Stack) -> None:
+    """Empty tables. DELETE rather than TRUNCATE: the session's worker may still be
+    finishing a previous test's task, and row locks wait where TRUNCATE's table lock
+    deadlocks with it."""
     engine = get_engine(stack.settings.database_url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                for table in TABLES:
+                    connection.execute(text(f'DELETE FROM "{table}"'))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -49,8 +66,48 @@ def app(stack: Stack, clean_database: None) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+def make_user(stack: Stack, clean_database: None) -> Callable[..., User]:
+    def make(username: str, role: Role = Role.REVIEWER) -> User:
+        with session_scope(stack.settings.database_url) as db:
+            return add_user(db, username=username, password=PASSWORD, role=role, actor="test")
+
+    return make
+
+
+def csrf_token_of(page: bytes) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page)
+    return found.group(1).decode() if found else ""
+
+
+def log_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_token_of(client.get("/login").data)
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.data
+    return client
+
+
+@pytest.fixture
+def client(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
+    """Logged in as a reviewer."""
+    make_user("rita", Role.REVIEWER)
+    return log_in(app, "rita")
+
+
+@pytest.fixture
+def editor_client(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
+    make_user("eddie", Role.EDITOR)
+    return log_in(app, "eddie")
+
+
+@pytest.fixture
+def api_headers(stack: Stack, make_user: Callable[..., User]) -> dict[str, str]:
+    make_user("bot", Role.REVIEWER)
+    with session_scope(stack.settings.database_url) as db:
+        token = create_token(db, username="bot", name="tests", actor="test").token
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")

@@ -87,6 +87,8 @@ def make_stack(base_dir: Path, *, broker_url: str | None = None, **extra_env: st
         "FACTCHECK_FETCH_ALLOW_HOSTS": "127.0.0.1,localhost",
         "FACTCHECK_SWEEP_INTERVAL": "0.5",
         "FACTCHECK_STALE_AFTER": "2",
+        # Werkzeug's test client keeps Secure cookies off plain-http requests.
+        "FACTCHECK_SECURE_COOKIES": "0",
         **extra_env,
     }
     cleanups: list[Callable[[], None]] = []
@@ -206,22 +208,44 @@ class RedisServer:
 Route = Callable[[BaseHTTPRequestHandler], None]
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request as the simulator saw it: the host it was addressed to (no port)."""
+
+    host: str
+    path: str
+    headers: dict[str, str]
+
+
 class OutletSimulator:
-    """A loopback HTTP server that plays news outlets: pages, feeds, errors, slow answers."""
+    """A loopback HTTP server that plays news outlets: pages, feeds, errors, slow answers.
+
+    Routes are found by path, or by host and path when registered with `host=` (the server
+    answers as 127.0.0.1 and as localhost, which count as two hosts). It records every
+    request (`requests`, `received`) and the largest number of requests it was answering
+    at once for each host (`max_concurrency`)."""
 
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.received: list[Received] = []
+        self.max_concurrency: dict[str, int] = {}
+        self._active: dict[str, int] = {}
+        self._lock = threading.Lock()
         simulator = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
                 simulator.requests.append(self.path)
-                route = simulator.routes.get(self.path.split("?")[0])
+                simulator.received.append(Received(host, self.path, dict(self.headers)))
+                path = self.path.split("?")[0]
+                route = simulator.routes.get(f"//{host}{path}") or simulator.routes.get(path)
                 if route is None:
                     self.send_error(404, "Not Found")
                     return
-                route(self)
+                with simulator._counting(host):
+                    route(self)
 
             def log_message(self, *_args: object) -> None:
                 pass
@@ -230,12 +254,58 @@ class OutletSimulator:
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    @contextmanager
+    def _counting(self, host: str) -> Iterator[None]:
+        with self._lock:
+            self._active[host] = self._active.get(host, 0) + 1
+            self.max_concurrency[host] = max(self.max_concurrency.get(host, 0), self._active[host])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active[host] -= 1
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def url(self, path: str) -> str:
-        return self.base_url + path
+    def url(self, path: str, host: str | None = None) -> str:
+        if host is None:
+            return self.base_url + path
+        return f"http://{host}:{self.server.server_address[1]}{path}"
+
+    @staticmethod
+    def answer(
+        body: str | bytes,
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        delay: float = 0.0,
+        headers: dict[str, str] | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Route:
+        """A route that answers `body`; with `etag` or `last_modified`, a request carrying
+        the same If-None-Match or If-Modified-Since gets 304 Not Modified."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        validators = {"ETag": etag, "Last-Modified": last_modified}
+        validators = {name: value for name, value in validators.items() if value}
+
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            if delay:
+                time.sleep(delay)
+            unchanged = (etag and handler.headers.get("If-None-Match") == etag) or (
+                last_modified and handler.headers.get("If-Modified-Since") == last_modified
+            )
+            handler.send_response(304 if unchanged else status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", "0" if unchanged else str(len(data)))
+            for name, value in {**(headers or {}), **validators}.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            if not unchanged:
+                handler.wfile.write(data)
+
+        return respond
 
     def page(
         self,
@@ -245,24 +315,35 @@ class OutletSimulator:
         status: int = 200,
         delay: float = 0.0,
         headers: dict[str, str] | None = None,
+        *,
+        host: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
     ) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else body
+        route = self.answer(body, content_type, status, delay, headers, etag, last_modified)
+        self.routes[self._key(path, host)] = route
+
+    def sequence(self, path: str, *routes: Route, host: str | None = None) -> None:
+        """Answer the n-th request for `path` with the n-th route, then keep to the last."""
+        remaining = list(routes)
 
         def respond(handler: BaseHTTPRequestHandler) -> None:
-            if delay:
-                time.sleep(delay)
-            handler.send_response(status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(data)
+            with self._lock:
+                route = remaining.pop(0) if len(remaining) > 1 else remaining[0]
+            route(handler)
 
-        self.routes[path] = respond
+        self.routes[self._key(path, host)] = respond
 
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         self.page(path, b"", status=status, headers={"Location": location})
+
+    def requests_to(self, host: str) -> list[str]:
+        """The paths requested from `host` (without port), in order."""
+        return [request.path for request in self.received if request.host == host]
+
+    @staticmethod
+    def _key(path: str, host: str | None) -> str:
+        return f"//{host}{path}" if host else path
 
     @contextmanager
     def running(self) -> Iterator[OutletSimulator]:

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import func, select
 
 from factcheck.models import Article
 from tests.helpers import split_now
 
 
-def test_posting_json_creates_an_article(client, session, demo_text):
-    response = client.post(
+@pytest.fixture
+def api(app, api_headers):
+    """A client that sends an API token, as scripts do."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = api_headers["Authorization"]
+    return client
+
+
+def test_the_api_refuses_requests_without_a_token(app, demo_text):
+    response = app.test_client().post("/api/articles", json={"text": demo_text})
+    assert response.status_code == 401
+    assert "Bearer" in response.get_json()["message"]
+
+
+def test_the_api_ignores_a_browser_session_cookie(client, demo_text):
+    response = client.post("/api/articles", json={"text": demo_text})
+    assert response.status_code == 401
+
+
+def test_a_wrong_token_is_refused(app):
+    response = app.test_client().get("/api/articles", headers={"Authorization": "Bearer fct_nope"})
+    assert response.status_code == 401
+
+
+def test_articles_submitted_through_the_api_name_the_token_owner(api, session, demo_text):
+    api.post("/api/articles", json={"text": demo_text})
+    assert session.exec(select(Article.submitted_by)).one() == "bot"
+
+
+def test_posting_json_creates_an_article(api, session, demo_text):
+    response = api.post(
         "/api/articles", json={"text": demo_text, "published_at": "2017-05-25T13:45:00"}
     )
 
@@ -20,24 +50,24 @@ def test_posting_json_creates_an_article(client, session, demo_text):
     assert body["href"] == f"/api/articles/{body['id']}"
 
 
-def test_posting_the_same_article_again_returns_it_with_200(client, demo_text):
-    first = client.post("/api/articles", json={"text": demo_text}).get_json()
-    again = client.post("/api/articles", json={"text": demo_text})
+def test_posting_the_same_article_again_returns_it_with_200(api, demo_text):
+    first = api.post("/api/articles", json={"text": demo_text}).get_json()
+    again = api.post("/api/articles", json={"text": demo_text})
 
     assert again.status_code == 200
     assert again.get_json()["id"] == first["id"]
     assert again.get_json()["created"] is False
 
 
-def test_a_non_json_body_is_refused(client, session):
-    response = client.post("/api/articles", data={"text": "x"})
+def test_a_non_json_body_is_refused(api, session):
+    response = api.post("/api/articles", data={"text": "x"})
     assert response.status_code == 400
     assert "application/json" in response.get_json()["message"]
     assert session.exec(select(func.count()).select_from(Article)).one() == 0
 
 
-def test_a_malformed_date_is_refused_without_storing(client, session, demo_text):
-    response = client.post(
+def test_a_malformed_date_is_refused_without_storing(api, session, demo_text):
+    response = api.post(
         "/api/articles", json={"text": demo_text, "published_at": "last Tuesday"}
     )
     assert response.status_code == 400
@@ -45,10 +75,10 @@ def test_a_malformed_date_is_refused_without_storing(client, session, demo_text)
     assert session.exec(select(func.count()).select_from(Article)).one() == 0
 
 
-def test_an_article_is_read_with_its_claims(client, session, demo_text):
+def test_an_article_is_read_with_its_claims(api, session, demo_text):
     article = split_now(session, demo_text)
 
-    body = client.get(f"/api/articles/{article.id}").get_json()
+    body = api.get(f"/api/articles/{article.id}").get_json()
 
     assert body["state"] == "queued"
     assert body["claims"]["pending"] == len(body["claim_list"]) > 10
@@ -56,7 +86,7 @@ def test_an_article_is_read_with_its_claims(client, session, demo_text):
     assert len(reuters) == 3
 
 
-def test_unknown_articles_are_404_json(client):
-    response = client.get("/api/articles/4242")
+def test_unknown_articles_are_404_json(api):
+    response = api.get("/api/articles/4242")
     assert response.status_code == 404
     assert response.get_json()["message"] == "There is no article 4242."

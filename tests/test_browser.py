@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from factcheck.web import create_app
+from tests.conftest import PASSWORD
 from tests.harness import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -44,11 +45,23 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[object]:
+def logged_in_page(browser, live_server: str, username: str):
     context = browser.new_context()
     opened = context.new_page()
     opened.set_default_timeout(20_000)
+    opened.goto(live_server + "/")
+    opened.get_by_label("Username").fill(username)
+    opened.get_by_label("Password").fill(PASSWORD)
+    opened.get_by_role("button", name="Log in").click()
+    opened.get_by_role("button", name="Log out").wait_for()
+    return context, opened
+
+
+@pytest.fixture
+def page(browser, live_server, make_user) -> Iterator[object]:
+    """A reviewer logged in through the login form."""
+    make_user("rita")
+    context, opened = logged_in_page(browser, live_server, "rita")
     yield opened
     context.close()
 

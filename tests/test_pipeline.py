@@ -7,9 +7,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
-from factcheck.db import get_engine
-from factcheck.models import Article, ArticleState, AuditEvent, Claim
+from factcheck.accounts import add_user
+from factcheck.db import get_engine, session_scope
+from factcheck.models import Article, ArticleState, AuditEvent, Claim, Role
 from factcheck.web import create_app
+from tests.conftest import PASSWORD, log_in
 from tests.harness import REDIS_URL, RedisServer, Stack, WorkerProcess, make_stack, wait_for
 
 pytestmark = pytest.mark.worker
@@ -32,7 +34,10 @@ def submit(client: FlaskClient, text: str) -> int:
 
 
 def web_client(stack: Stack) -> FlaskClient:
-    return create_app(stack.settings, {"WTF_CSRF_ENABLED": False}).test_client()
+    """A reviewer logged in to a web app on `stack` (a stack of the test's own)."""
+    with session_scope(stack.settings.database_url) as db:
+        add_user(db, username="rita", password=PASSWORD, role=Role.REVIEWER, actor="test")
+    return log_in(create_app(stack.settings, {"WTF_CSRF_ENABLED": False}), "rita")
 
 
 def test_a_submitted_article_reaches_the_queue_through_the_worker(client, worker, stack, demo_text):
@@ -45,7 +50,11 @@ def test_a_submitted_article_reaches_the_queue_through_the_worker(client, worker
     queue = client.get("/queue").get_data(as_text=True)
     assert "one senior diplomat involved in the discussions" in queue
     with Session(get_engine(stack.settings.database_url)) as db:
-        actions = db.exec(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        actions = db.exec(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "article")
+            .order_by(AuditEvent.id)
+        ).all()
     assert actions == ["article.ingest", "article.split_started", "article.split"]
 
 

@@ -10,6 +10,7 @@ from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 
 from factcheck.config import Settings, load_settings
+from factcheck.models import Role
 from factcheck.outlets import load_registry
 from tasks.app import make_celery
 
@@ -33,6 +34,9 @@ def create_app(
         MAX_CONTENT_LENGTH=settings.max_article_bytes + 64 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config:
@@ -43,14 +47,17 @@ def create_app(
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from factcheck.web import api, articles, errors, queue
+    from factcheck.web import api, articles, auth, errors, queue, review
     from factcheck.web.db import close_session
 
+    auth.init_app(app)
     app.register_blueprint(articles.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)
+    app.jinja_env.globals["roles"] = Role
     app.teardown_appcontext(close_session)
 
     return app

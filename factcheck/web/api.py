@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from factcheck.errors import UserError
 from factcheck.intake import check_text, read_submission, submit_article
@@ -54,7 +55,7 @@ def create_article() -> ResponseReturnValue:
         session,
         content=content,
         url=url,
-        submitted_by="api",
+        submitted_by=current_user.username,
         published_at=_published_at(body),
         publisher=body.get("publisher"),
     )
@@ -89,7 +90,7 @@ def get_article(article_id: int) -> ResponseReturnValue:
 @bp.post("/articles/<int:article_id>/retry")
 def retry_article(article_id: int) -> ResponseReturnValue:
     session = get_session()
-    article = reset_failed(session, article_id, actor="api")
+    article = reset_failed(session, article_id, actor=current_user.username)
     session.commit()
     dispatch_split(article_id)
     return jsonify(article_summary(article, claim_counts(session, [article_id])[article_id]))

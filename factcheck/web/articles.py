@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
@@ -18,7 +19,6 @@ from factcheck.web.db import app_settings, dispatch_split, get_session
 
 bp = Blueprint("articles", __name__)
 ARTICLES_PER_PAGE = 20
-SUBMITTER = "anonymous"
 
 
 def _article_or_404(article_id: int) -> Article:
@@ -71,7 +71,9 @@ def submit() -> ResponseReturnValue:
             url=request.form.get("url", ""),
             settings=app_settings(),
         )
-        submission = submit_article(session, content=content, url=url, submitted_by=SUBMITTER)
+        submission = submit_article(
+            session, content=content, url=url, submitted_by=current_user.username
+        )
         session.commit()
     except UserError as error:
         session.rollback()
@@ -124,7 +126,7 @@ def status(article_id: int) -> ResponseReturnValue:
 def retry(article_id: int) -> ResponseReturnValue:
     session = get_session()
     try:
-        reset_failed(session, article_id, actor=SUBMITTER)
+        reset_failed(session, article_id, actor=current_user.username)
         session.commit()
     except UserError as error:
         session.rollback()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from factcheck.models import ClaimStatus
-from factcheck.queue import QueueFilter, filter_choices, queue_page
+from factcheck.models import ClaimStatus, utcnow
+from factcheck.queue import QueueFilter, active_leases, filter_choices, queue_page
 from factcheck.web import htmx
 from factcheck.web.db import get_session
 
@@ -17,8 +17,14 @@ bp = Blueprint("queue", __name__)
 def index() -> ResponseReturnValue:
     session = get_session()
     queue_filter = QueueFilter.from_args(request.args.to_dict())
-    result = queue_page(session, queue_filter, request.args.get("page", 1, type=int))
-    context = {"result": result, "queue_filter": queue_filter, "statuses": list(ClaimStatus)}
+    now = utcnow()
+    result = queue_page(session, queue_filter, request.args.get("page", 1, type=int), now=now)
+    context = {
+        "result": result,
+        "queue_filter": queue_filter,
+        "statuses": list(ClaimStatus),
+        "leases": active_leases(session, now=now),
+    }
     headers = {"Vary": "HX-Request"}
     # A filter change or a page link swaps only the results; a boosted link or a plain
     # request gets the whole page.

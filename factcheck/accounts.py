@@ -1,0 +1,183 @@
+"""Users, roles, passwords, API tokens and the login rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from factcheck.audit import SYSTEM_ACTOR, record_event
+from factcheck.errors import Conflict, NotFound, UserError
+from factcheck.models import ApiToken, AuditEvent, Role, User, utcnow
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
+MIN_PASSWORD_LENGTH = 10
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+# A fixed hash to check against when the user does not exist, so that a login attempt
+# takes as long for an unknown name as for a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class LoginRefused(UserError):
+    status_code = 401
+
+
+class TooManyAttempts(UserError):
+    status_code = 429
+
+
+def hash_password(password: str) -> str:
+    """scrypt, werkzeug's default key-derivation function."""
+    return generate_password_hash(password)
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def _user_named(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"There is no user {username!r}.")
+    return user
+
+
+def add_user(session: Session, *, username: str, password: str, role: Role, actor: str) -> User:
+    if not USERNAME.match(username):
+        raise UserError("A username is 2 to 80 letters, digits or . _ @ -.")
+    _check_new_password(password)
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(f"The user {username!r} exists already.")
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="user.add",
+        object_type="user",
+        object_id=user.id,
+        after={"username": username, "role": role.value},
+    )
+    return user
+
+
+def set_role(session: Session, *, username: str, role: Role, actor: str) -> User:
+    user = _user_named(session, username)
+    before = user.role
+    user.role = role
+    record_event(
+        session,
+        actor=actor,
+        action="user.role",
+        object_type="user",
+        object_id=user.id,
+        before={"role": before.value},
+        after={"role": role.value},
+    )
+    return user
+
+
+def disable_user(session: Session, *, username: str, actor: str) -> User:
+    user = _user_named(session, username)
+    user.active = False
+    record_event(
+        session,
+        actor=actor,
+        action="user.disable",
+        object_type="user",
+        object_id=user.id,
+        before={"active": True},
+        after={"active": False},
+    )
+    return user
+
+
+def _recent_failures(session: Session, *, now: datetime, **match: str) -> int:
+    conditions = [AuditEvent.action == "login.failed", AuditEvent.at > now - LOGIN_WINDOW]
+    conditions += [getattr(AuditEvent, column) == value for column, value in match.items()]
+    return session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, address: str, now: datetime | None = None
+) -> User:
+    """The user whose name and password these are; each failure is an audit event, and
+    the failures of the last 15 minutes, per account and per address, are the limit."""
+    now = now or utcnow()
+    if (
+        _recent_failures(session, now=now, object_id=username) >= MAX_FAILURES_PER_ACCOUNT
+        or _recent_failures(session, now=now, address=address) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        raise TooManyAttempts("Too many failed logins. Wait 15 minutes and try again.")
+    user = session.exec(select(User).where(User.username == username)).first()
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        record_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="login.failed",
+            object_type="user",
+            object_id=username[:64],
+            address=address,
+        )
+        raise LoginRefused("Wrong username or password, or the account is disabled.")
+    record_event(
+        session,
+        actor=user.username,
+        action="login",
+        object_type="user",
+        object_id=user.id,
+        address=address,
+    )
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str
+    record: ApiToken
+
+
+def create_token(session: Session, *, username: str, name: str, actor: str) -> NewToken:
+    """A new API token for the user; the token itself is returned once, never stored."""
+    user = _user_named(session, username)
+    token = "fct_" + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, name=name, token_sha256=_token_digest(token))
+    session.add(record)
+    session.flush()
+    record_event(
+        session,
+        actor=actor,
+        action="token.create",
+        object_type="user",
+        object_id=user.id,
+        after={"token_id": record.id, "name": name},
+    )
+    return NewToken(token, record)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    record = session.exec(
+        select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token))
+    ).first()
+    if record is None or not record.user.active:
+        return None
+    return record.user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))).all())

@@ -1,0 +1,67 @@
+// Keyboard shortcuts for reviewers. Keys act on the claim under review (#review) and on
+// lists marked with data-nav-item; they never fire while the user types in a field.
+(() => {
+  "use strict";
+  const DECISIONS = { v: "verified", d: "disputed", u: "unsourced" };
+  let pendingDecision = null;
+
+  const review = () => document.getElementById("review");
+  const button = (selector) => review()?.querySelector(selector);
+
+  function decide(status) {
+    const form = review()?.querySelector("form.verdict");
+    if (!form) return;
+    const note = form.querySelector("textarea[name=note]");
+    if (status !== "verified" && note && !note.value.trim()) {
+      pendingDecision = status;
+      form.dataset.pending = status;
+      note.focus();
+      return;
+    }
+    form.requestSubmit(form.querySelector(`button[value="${status}"]`));
+  }
+
+  function move(step) {
+    const items = [...document.querySelectorAll("[data-nav-item]")];
+    if (!items.length) return;
+    const at = items.indexOf(document.activeElement);
+    const next = items[Math.min(items.length - 1, Math.max(0, at + step))];
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const field = event.target.closest("input, textarea, select, [contenteditable]");
+    if (field) {
+      if (event.key === "Escape") field.blur();
+      // After d or u asked for a note: Enter sends the verdict with it.
+      if (event.key === "Enter" && !event.shiftKey && pendingDecision && field.name === "note") {
+        event.preventDefault();
+        const status = pendingDecision;
+        pendingDecision = null;
+        decide(status);
+      }
+      return;
+    }
+    const help = document.getElementById("keys-help");
+    if (event.key === "?") { help.open ? help.close() : help.showModal(); return; }
+    if (DECISIONS[event.key]) { decide(DECISIONS[event.key]); }
+    else if (event.key === "n") { button("textarea[name=note]")?.focus(); }
+    else if (event.key === "s") { button("button.skip")?.click(); }
+    else if (event.key === "z") { document.getElementById("undo")?.click(); }
+    else if (event.key === "j") { move(1); }
+    else if (event.key === "k") { move(-1); }
+    else { return; }
+    event.preventDefault();
+  });
+
+  // After htmx swaps in the next claim, focus lands on it for the keyboard and for
+  // screen readers.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target?.id === "review") {
+      pendingDecision = null;
+      document.querySelector("#review [data-claim-id]")?.focus();
+    }
+  });
+})();

@@ -1,0 +1,217 @@
+"""Reviewing: the leased claim on screen, verdicts, skip, undo, reopen, the claim view."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlmodel import col, select
+
+from factcheck.errors import UserError
+from factcheck.highlight import paragraphs_with_claims
+from factcheck.models import Claim, ClaimKind, ClaimStatus, Role, utcnow
+from factcheck.review import (
+    ReviewFilter,
+    decide,
+    history,
+    release_lease,
+    renew_lease,
+    reopen,
+    take_next,
+    undo_last,
+)
+from factcheck.web import htmx
+from factcheck.web.auth import role_required
+from factcheck.web.db import app_settings, get_session
+
+bp = Blueprint("review", __name__)
+SKIPPED = "skipped_claims"
+MAX_SKIPPED = 200
+
+
+def _lease_for() -> timedelta:
+    return timedelta(minutes=app_settings().lease_minutes)
+
+
+def _review_filter() -> ReviewFilter:
+    saved = session.get("review_filter", {})
+    kind = saved.get("kind")
+    return ReviewFilter(
+        article_id=saved.get("article"),
+        outlet=saved.get("outlet") or None,
+        speaker=saved.get("speaker") or None,
+        kind=ClaimKind(kind) if kind in {k.value for k in ClaimKind} else None,
+    )
+
+
+def _claim_context(claim: Claim) -> dict:
+    """What the claim view shows: the claim in its paragraph, the article's other
+    claims, the claim's history, and the same claim seen in other articles."""
+    db = get_session()
+    article = claim.article
+    paragraphs = paragraphs_with_claims(article.text, article.claims)
+    paragraph = next((p for p in paragraphs if any(span.claim is claim for span in p)), [])
+    seen_before = db.exec(
+        select(Claim)
+        .where(Claim.fingerprint == claim.fingerprint, Claim.id != claim.id)
+        .options(selectinload(Claim.article))
+        .order_by(col(Claim.id).desc())
+        .limit(10)
+    ).all()
+    return {
+        "claim": claim,
+        "paragraph": paragraph,
+        "history": history(db, claim.id),
+        "seen_before": seen_before,
+        "holds_lease": claim.leased_by_id == current_user.id,
+    }
+
+
+def _render_review(
+    claim: Claim | None, *, message: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    context = _claim_context(claim) if claim is not None else {"claim": None}
+    template = "review/_review.html" if htmx else "review/index.html"
+    page = render_template(template, message=message, message_is_error=status >= 400, **context)
+    return page, status, {"Vary": "HX-Request"}
+
+
+def _next_claim() -> Claim | None:
+    return take_next(
+        get_session(),
+        user=current_user,
+        now=utcnow(),
+        lease_for=_lease_for(),
+        review_filter=_review_filter(),
+        skip=session.get(SKIPPED, []),
+    )
+
+
+@bp.get("/review")
+def index() -> ResponseReturnValue:
+    """The claim under review: the one this reviewer holds, else the next in the queue."""
+    db = get_session()
+    claim = _next_claim()
+    db.commit()
+    return _render_review(claim, message=request.args.get("done"))
+
+
+@bp.post("/review/start")
+def start() -> ResponseReturnValue:
+    session["review_filter"] = {
+        "article": request.form.get("article", type=int),
+        "outlet": request.form.get("outlet", ""),
+        "speaker": request.form.get("speaker", ""),
+        "kind": request.form.get("kind", ""),
+    }
+    session[SKIPPED] = []
+    return redirect(url_for("review.index"), code=303)
+
+
+def _after_change(message: str) -> ResponseReturnValue:
+    db = get_session()
+    claim = _next_claim()
+    db.commit()
+    if htmx:
+        return _render_review(claim, message=message)
+    return redirect(url_for("review.index", done=message), code=303)
+
+
+@bp.post("/claims/<int:claim_id>/verdict")
+def verdict(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    status_value = request.form.get("status", "")
+    try:
+        claim = decide(
+            db,
+            user=current_user,
+            claim_id=claim_id,
+            status=ClaimStatus(status_value)
+            if status_value in ClaimStatus._value2member_map_
+            else ClaimStatus.PENDING,
+            seen_version=request.form.get("version", -1, type=int),
+            now=utcnow(),
+            note=request.form.get("note", ""),
+            evidence_urls=request.form.get("evidence", "").split(),
+        )
+    except UserError as error:
+        db.rollback()
+        current = db.get(Claim, claim_id)
+        if current is None:
+            abort(404, str(error))
+        return _render_review(current, message=str(error), status=error.status_code)
+    db.commit()
+    return _after_change(f"Marked {claim.status.value}. Press z within 30 s to undo.")
+
+
+@bp.post("/claims/<int:claim_id>/skip")
+def skip(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    release_lease(db, user=current_user, claim_id=claim_id, reason="skip")
+    db.commit()
+    session[SKIPPED] = [*session.get(SKIPPED, []), claim_id][-MAX_SKIPPED:]
+    return _after_change("Skipped; the claim stays in the queue for others.")
+
+
+@bp.post("/claims/<int:claim_id>/renew")
+def renew(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    try:
+        renew_lease(db, user=current_user, claim_id=claim_id, now=utcnow(), lease_for=_lease_for())
+    except UserError as error:
+        db.rollback()
+        return _render_review(db.get(Claim, claim_id), message=str(error), status=error.status_code)
+    db.commit()
+    return "", 204
+
+
+@bp.post("/review/undo")
+def undo() -> ResponseReturnValue:
+    db = get_session()
+    try:
+        claim = undo_last(db, user=current_user, now=utcnow(), lease_for=_lease_for())
+    except UserError as error:
+        db.rollback()
+        held = _next_claim()
+        db.commit()
+        return _render_review(held, message=str(error), status=error.status_code)
+    db.commit()
+    session[SKIPPED] = [c for c in session.get(SKIPPED, []) if c != claim.id]
+    if htmx:
+        return _render_review(claim, message="Verdict undone: the claim is back with you.")
+    return redirect(url_for("review.index"), code=303)
+
+
+@bp.get("/claims/<int:claim_id>")
+def show(claim_id: int) -> ResponseReturnValue:
+    claim = get_session().get(Claim, claim_id)
+    if claim is None:
+        abort(404, f"There is no claim {claim_id}.")
+    return render_template("review/claim.html", **_claim_context(claim))
+
+
+@bp.post("/claims/<int:claim_id>/reopen")
+@role_required(Role.EDITOR)
+def reopen_claim(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    try:
+        reopen(
+            db,
+            user=current_user,
+            claim_id=claim_id,
+            reason=request.form.get("reason", ""),
+            now=utcnow(),
+        )
+    except UserError as error:
+        db.rollback()
+        claim = db.get(Claim, claim_id)
+        if claim is None:
+            abort(404, str(error))
+        return render_template(
+            "review/claim.html", message=str(error), **_claim_context(claim)
+        ), error.status_code
+    db.commit()
+    return redirect(url_for("review.show", claim_id=claim_id), code=303)
