@@ -1,0 +1,170 @@
+"""Candidates from an outlet's RSS 2.0 and Atom feeds, sitemaps, Google News sitemaps
+and sitemap indexes.
+
+The XML comes from outside, so it is parsed with defusedxml: a document that declares
+entities (the "billion laughs" bomb) or refers to external ones is refused, not expanded.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from factcheck.crossref.discover import FEED, SITEMAP, Candidate, as_utc, within_window
+from factcheck.errors import UserError
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+# News sitemaps list two days of stories; a claim is usually reported on the day or the
+# day after. Three days either side finds late follow-ups without reading the archive.
+SITEMAP_WINDOW = timedelta(days=3)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class FeedError(UserError):
+    """A feed or sitemap could not be read; the message says which and why."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class Sitemap:
+    """A parsed sitemap: its pages (`candidates`) and, for a sitemap index, the child
+    sitemaps worth reading (`sitemaps`)."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+
+
+def parse_xml(data: bytes | str, what: str = "the document") -> Element:
+    """The root element of `data`, refusing entity declarations and external references."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as error:
+        raise FeedError(
+            f"Refused {what}: it declares XML entities or external references, which "
+            "factcheck does not expand."
+        ) from error
+    except ParseError as error:
+        raise FeedError(f"Could not read {what}: it is not well-formed XML ({error}).") from error
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """A feed or sitemap date (RFC 822 as in RSS, or ISO 8601 / W3C as in Atom and
+    sitemaps) as an aware UTC datetime, or None when it cannot be read."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        pass
+    try:
+        return as_utc(parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def parse_feed(data: bytes | str, *, feed_url: str = "the feed") -> list[Candidate]:
+    """The items of an RSS 2.0 or Atom feed, in the feed's order."""
+    root = parse_xml(data, feed_url)
+    if root.tag == "rss":
+        return [_rss_item(item) for item in root.iter("item") if _text(item, "link")]
+    if root.tag == f"{ATOM}feed":
+        entries = (_atom_entry(entry) for entry in root.iter(f"{ATOM}entry"))
+        return [entry for entry in entries if entry.url]
+    raise FeedError(
+        f"Could not read {feed_url}: it is neither an RSS 2.0 nor an Atom feed (<{root.tag}>)."
+    )
+
+
+def _rss_item(item: Element) -> Candidate:
+    return Candidate(
+        url=_text(item, "link") or "",
+        title=_text(item, "title"),
+        published=parse_date(_text(item, "pubDate")),
+        summary=_plain(_text(item, "description")),
+        source=FEED,
+    )
+
+
+def _atom_entry(entry: Element) -> Candidate:
+    links = entry.findall(f"{ATOM}link")
+    chosen = [link for link in links if link.get("rel", "alternate") == "alternate"] or links
+    published = _text(entry, f"{ATOM}published") or _text(entry, f"{ATOM}updated")
+    summary = _text(entry, f"{ATOM}summary") or _text(entry, f"{ATOM}content")
+    return Candidate(
+        url=(chosen[0].get("href") or "").strip() if chosen else "",
+        title=_text(entry, f"{ATOM}title"),
+        published=parse_date(published),
+        summary=_plain(summary),
+        source=FEED,
+    )
+
+
+def parse_sitemap(
+    data: bytes | str,
+    *,
+    around: datetime | None = None,
+    window: timedelta = SITEMAP_WINDOW,
+    sitemap_url: str = "the sitemap",
+) -> Sitemap:
+    """The pages of a sitemap or Google News sitemap published within `window` of
+    `around`, or the child sitemaps of a sitemap index that may hold such pages (a child
+    last modified before the window opened cannot). Undated entries are kept."""
+    root = parse_xml(data, sitemap_url)
+    if root.tag == f"{SITEMAP_NS}sitemapindex":
+        return Sitemap(sitemaps=_children(root, around, window))
+    if root.tag != f"{SITEMAP_NS}urlset":
+        raise FeedError(f"Could not read {sitemap_url}: it is not a sitemap (<{root.tag}>).")
+    pages = (_sitemap_page(url) for url in root.iter(f"{SITEMAP_NS}url"))
+    return Sitemap(
+        candidates=[p for p in pages if p.url and within_window(p.published, around, window)]
+    )
+
+
+def _children(index: Element, around: datetime | None, window: timedelta) -> list[str]:
+    children = []
+    for sitemap in index.iter(f"{SITEMAP_NS}sitemap"):
+        location = _text(sitemap, f"{SITEMAP_NS}loc")
+        modified = parse_date(_text(sitemap, f"{SITEMAP_NS}lastmod"))
+        too_old = around is not None and modified is not None and modified < as_utc(around) - window
+        if location and not too_old:
+            children.append(location)
+    return children
+
+
+def _sitemap_page(url: Element) -> Candidate:
+    news = url.find(f"{NEWS_NS}news")
+    title = published = None
+    if news is not None:
+        title = _text(news, f"{NEWS_NS}title")
+        published = _text(news, f"{NEWS_NS}publication_date")
+    return Candidate(
+        url=_text(url, f"{SITEMAP_NS}loc") or "",
+        title=title,
+        published=parse_date(published or _text(url, f"{SITEMAP_NS}lastmod")),
+        source=SITEMAP,
+    )
+
+
+def _text(element: Element, path: str) -> str | None:
+    found = element.find(path)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip() or None
+
+
+def _plain(markup: str | None) -> str | None:
+    """Feed summaries often hold escaped HTML; the reader wants its words."""
+    if markup is None:
+        return None
+    return " ".join(html.unescape(_TAG.sub(" ", markup)).split()) or None
