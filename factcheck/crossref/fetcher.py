@@ -1,0 +1,365 @@
+"""The asynchronous fetcher that cross-referencing goes through: the same address rules,
+User-Agent and redirect policy as `factcheck.fetch`, plus what crawling many outlets at
+once needs.
+
+Each host has its own limit of concurrent requests and its own minimum delay between
+request starts, so one slow host never holds up the others. robots.txt is read once per
+origin and obeyed. Timeouts, network errors and 5xx answers are retried with exponential
+backoff, a bounded number of times; 4xx answers are not. Given the ETag or Last-Modified
+of an earlier fetch, the request is conditional and a 304 comes back as `not_modified`.
+
+Use `Fetcher` inside a running event loop, or `fetch_all` from synchronous code (a
+Celery task).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.robotparser
+from collections.abc import AsyncIterator, Collection, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from factcheck.fetch import MAX_REDIRECTS, USER_AGENT, FetchError, check_url
+
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+# RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
+ROBOTS_MAX_BYTES = 512 * 1024
+
+
+class FetchFailed(FetchError):
+    """A fetch failed; `retryable` says whether trying again later may succeed (timeouts,
+    network errors, 5xx) or not (4xx, refused addresses, robots.txt, size, type)."""
+
+    def __init__(self, message: str, *, url: str, retryable: bool = False, status: int = 0):
+        super().__init__(message)
+        self.url = url
+        self.retryable = retryable
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """A URL, with the validators of an earlier fetch for a conditional request."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One fetched response. `headers` have lower-case names; on a 304 `not_modified` is
+    True and `body` is empty. `request_headers` are what was sent, for the archive."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    content_type: str
+    fetched_at: datetime
+    not_modified: bool = False
+    reason: str = ""
+    http_version: str = "HTTP/1.1"
+    request_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+    def text(self) -> str:
+        """The body decoded by its declared charset, else UTF-8, never failing."""
+        charset = httpx.Headers(self.headers).get("content-type", "").partition("charset=")[2]
+        try:
+            return self.body.decode(charset.strip(' "') or "utf-8", errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How politely and how far to fetch. Delays and timeouts are in seconds; `timeout`
+    bounds one attempt (connecting, waiting and reading the body)."""
+
+    allow_hosts: Collection[str] = ()
+    per_host_limit: int = 2
+    min_delay: float = 1.0
+    timeout: float = 10.0
+    max_bytes: int = 5 * 1_048_576
+    retries: int = 2
+    backoff: float = 0.5
+    content_types: tuple[str, ...] = PAGE_TYPES + FEED_TYPES
+    obey_robots: bool = True
+    user_agent: str = USER_AGENT
+
+
+class _HostGate:
+    """At most `limit` requests at a time to one host, starting `min_delay` apart."""
+
+    def __init__(self, limit: int, min_delay: float) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._spacing = asyncio.Lock()
+        self._next_start = 0.0
+        self._min_delay = min_delay
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        async with self._slots:
+            async with self._spacing:
+                loop = asyncio.get_running_loop()
+                wait = self._next_start - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._next_start = loop.time() + self._min_delay
+            yield
+
+
+@dataclass(frozen=True)
+class _Answer:
+    url: str
+    response: httpx.Response
+    body: bytes
+
+
+class Fetcher:
+    """The fetcher; use as `async with Fetcher(policy) as fetcher: await fetcher.fetch(url)`."""
+
+    def __init__(self, policy: FetchPolicy | None = None) -> None:
+        self.policy = policy or FetchPolicy()
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.policy.timeout, connect=min(self.policy.timeout, 5.0)),
+            headers={"User-Agent": self.policy.user_agent},
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+        )
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self, request: str | FetchRequest, *, content_types: tuple[str, ...] | None = None
+    ) -> FetchResult:
+        """GET a URL, following redirects with every hop re-checked; raise FetchFailed
+        (or FetchError from the address rules) with a message fit for a person."""
+        request = FetchRequest(request) if isinstance(request, str) else request
+        return await self._fetch(
+            request,
+            content_types=content_types or self.policy.content_types,
+            max_bytes=self.policy.max_bytes,
+            robots=self.policy.obey_robots,
+        )
+
+    async def fetch_or_error(
+        self, request: str | FetchRequest, *, content_types: tuple[str, ...] | None = None
+    ) -> FetchResult | FetchError:
+        """Like `fetch`, but a failure is returned instead of raised (for gathering)."""
+        try:
+            return await self.fetch(request, content_types=content_types)
+        except FetchError as error:
+            return error
+
+    async def _fetch(
+        self,
+        request: FetchRequest,
+        *,
+        content_types: tuple[str, ...] | None,
+        max_bytes: int,
+        robots: bool,
+    ) -> FetchResult:
+        url = request.url
+        for _hop in range(MAX_REDIRECTS + 1):
+            await asyncio.to_thread(check_url, url, allow_hosts=self.policy.allow_hosts)
+            if robots and not await self._robots_allow(url):
+                host = urlsplit(url).hostname
+                raise FetchFailed(
+                    f"The robots.txt of {host} does not allow factcheck to fetch {url}.", url=url
+                )
+            answer = await self._get_with_retries(url, request, content_types, max_bytes)
+            if not answer.response.has_redirect_location:
+                return _result(request.url, answer)
+            url = urljoin(url, answer.response.headers["location"])
+        raise FetchFailed(f"{request.url} redirects more than {MAX_REDIRECTS} times.", url=url)
+
+    async def _get_with_retries(
+        self,
+        url: str,
+        request: FetchRequest,
+        content_types: tuple[str, ...] | None,
+        max_bytes: int,
+    ) -> _Answer:
+        for attempt in range(self.policy.retries + 1):
+            try:
+                return await self._get_once(url, request, content_types, max_bytes)
+            except FetchFailed as error:
+                if not error.retryable or attempt == self.policy.retries:
+                    raise
+            # The host slot is released while waiting, so others may use it meanwhile.
+            await asyncio.sleep(self.policy.backoff * 2**attempt)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _get_once(
+        self,
+        url: str,
+        request: FetchRequest,
+        content_types: tuple[str, ...] | None,
+        max_bytes: int,
+    ) -> _Answer:
+        assert self._client is not None, "use Fetcher inside `async with`"
+        async with self._gate(url).turn():
+            try:
+                async with asyncio.timeout(self.policy.timeout):
+                    headers = _conditional_headers(request)
+                    async with self._client.stream("GET", url, headers=headers) as response:
+                        _check_status(url, response, content_types)
+                        body = await _read_capped(url, response, max_bytes)
+                        return _Answer(url, response, body)
+            except (TimeoutError, httpx.TimeoutException) as error:
+                raise FetchFailed(
+                    f"{url} did not answer within {self.policy.timeout:g} seconds.",
+                    url=url,
+                    retryable=True,
+                ) from error
+            except httpx.NetworkError as error:
+                raise FetchFailed(
+                    f"{url} could not be reached ({error}).", url=url, retryable=True
+                ) from error
+            except httpx.HTTPError as error:
+                raise FetchFailed(f"{url} could not be fetched: {error}.", url=url) from error
+
+    def _gate(self, url: str) -> _HostGate:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._gates:
+            self._gates[host] = _HostGate(self.policy.per_host_limit, self.policy.min_delay)
+        return self._gates[host]
+
+    async def _robots_allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            # One read per origin, however many requests arrive for it at once.
+            async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+                if origin not in self._robots:
+                    self._robots[origin] = await self._read_robots(origin)
+        return self._robots[origin].can_fetch(self.policy.user_agent, url)
+
+    async def _read_robots(self, origin: str) -> urllib.robotparser.RobotFileParser:
+        rules = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
+        try:
+            result = await self._fetch(
+                FetchRequest(f"{origin}/robots.txt"),
+                content_types=None,
+                max_bytes=ROBOTS_MAX_BYTES,
+                robots=False,
+            )
+        except FetchFailed as error:
+            if 400 <= error.status < 500:
+                # RFC 9309: a robots.txt that is not there allows everything.
+                rules.allow_all = True
+                return rules
+            raise FetchFailed(
+                f"The robots.txt of {origin} could not be read ({error}); factcheck does not "
+                "fetch from a site whose rules it cannot read.",
+                url=error.url,
+                retryable=error.retryable,
+            ) from error
+        rules.parse(result.text().splitlines())
+        return rules
+
+
+def _conditional_headers(request: FetchRequest) -> dict[str, str]:
+    headers = {}
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
+    return headers
+
+
+def _check_status(
+    url: str, response: httpx.Response, content_types: tuple[str, ...] | None
+) -> None:
+    status = response.status_code
+    if response.has_redirect_location or status == 304:
+        return
+    if status >= 400:
+        raise FetchFailed(
+            f"{url} answered {status} {response.reason_phrase}.",
+            url=url,
+            retryable=status >= 500,
+            status=status,
+        )
+    content_type = _media_type(response)
+    if content_types is not None and content_type not in content_types:
+        raise FetchFailed(
+            f"{url} is {content_type or 'of an unknown type'}, not one of the types factcheck "
+            f"reads here ({', '.join(content_types)}).",
+            url=url,
+            status=status,
+        )
+
+
+async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> bytes:
+    too_large = f"{url} is larger than the limit of {max_bytes:,} bytes."
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchFailed(too_large, url=url, status=response.status_code)
+    body = bytearray()
+    # Decoded bytes are counted, so a small gzip bomb cannot expand past the cap.
+    async for chunk in response.aiter_bytes():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise FetchFailed(too_large, url=url, status=response.status_code)
+    return bytes(body)
+
+
+def _media_type(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _result(requested_url: str, answer: _Answer) -> FetchResult:
+    response = answer.response
+    return FetchResult(
+        url=requested_url,
+        final_url=answer.url,
+        status=response.status_code,
+        headers=dict(response.headers.items()),
+        body=answer.body,
+        content_type=_media_type(response),
+        fetched_at=datetime.now(UTC),
+        not_modified=response.status_code == 304,
+        reason=response.reason_phrase,
+        http_version=response.http_version,
+        request_headers=dict(response.request.headers.items()),
+    )
+
+
+def fetch_all(
+    requests: Iterable[str | FetchRequest], policy: FetchPolicy | None = None
+) -> list[FetchResult | FetchError]:
+    """Fetch a batch concurrently from synchronous code (a Celery task): one result or
+    error per request, in the order given. Must not be called from a running event loop."""
+
+    async def run() -> list[FetchResult | FetchError]:
+        async with Fetcher(policy) as fetcher:
+            return list(await asyncio.gather(*(fetcher.fetch_or_error(r) for r in requests)))
+
+    return asyncio.run(run())

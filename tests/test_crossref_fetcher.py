@@ -1,0 +1,214 @@
+"""The cross-referencing fetcher against a real loopback server playing the outlets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from factcheck.crossref.fetcher import (
+    Fetcher,
+    FetchFailed,
+    FetchPolicy,
+    FetchRequest,
+    FetchResult,
+    fetch_all,
+)
+from factcheck.fetch import USER_AGENT, FetchError
+from tests.harness import OutletSimulator
+
+LOOPBACK = ("127.0.0.1", "localhost")
+STORY = "<html><body><p>NATO as an institution will join the coalition.</p></body></html>"
+
+
+def policy(**changes) -> FetchPolicy:
+    """Quick enough for tests: no delay between requests, short timeouts and backoff."""
+    settings = {
+        "allow_hosts": LOOPBACK,
+        "per_host_limit": 2,
+        "min_delay": 0.0,
+        "timeout": 2.0,
+        "retries": 2,
+        "backoff": 0.01,
+        **changes,
+    }
+    return FetchPolicy(**settings)
+
+
+def fetch_one(request: str | FetchRequest, **changes) -> FetchResult | FetchError:
+    [result] = fetch_all([request], policy(**changes))
+    return result
+
+
+def test_a_page_is_fetched_with_the_honest_user_agent(outlets: OutletSimulator):
+    outlets.page("/story", STORY)
+    result = fetch_one(outlets.url("/story"))
+    assert isinstance(result, FetchResult)
+    assert (result.status, result.content_type, result.not_modified) == (200, "text/html", False)
+    assert result.text() == STORY
+    assert result.fetched_at.tzinfo is not None
+    [request] = [r for r in outlets.received if r.path == "/story"]
+    assert request.headers["User-Agent"] == USER_AGENT
+    assert result.request_headers["user-agent"] == USER_AGENT
+
+
+def test_results_come_back_in_the_order_asked_with_failures_in_their_place(
+    outlets: OutletSimulator,
+):
+    outlets.page("/a", "<p>a</p>")
+    outlets.page("/b", "<p>b</p>")
+    results = fetch_all([outlets.url("/a"), outlets.url("/gone"), outlets.url("/b")], policy())
+    assert results[0].body == b"<p>a</p>"
+    assert isinstance(results[1], FetchFailed) and "answered 404" in str(results[1])
+    assert results[2].body == b"<p>b</p>"
+
+
+def test_the_per_host_limit_is_never_exceeded_and_a_slow_host_does_not_block_another(
+    outlets: OutletSimulator,
+):
+    for number in range(6):
+        outlets.page(f"/slow/{number}", STORY, delay=0.3, host="127.0.0.1")
+        outlets.page(f"/quick/{number}", STORY, delay=0.05, host="localhost")
+    slow = [outlets.url(f"/slow/{n}", host="127.0.0.1") for n in range(6)]
+    quick = [outlets.url(f"/quick/{n}", host="localhost") for n in range(6)]
+    finished: dict[str, float] = {}
+
+    async def run() -> None:
+        async with Fetcher(policy(per_host_limit=2)) as fetcher:
+
+            async def fetch(url: str) -> None:
+                await fetcher.fetch(url)
+                finished[url] = time.monotonic()
+
+            await asyncio.gather(*(fetch(url) for url in slow + quick))
+
+    started = time.monotonic()
+    asyncio.run(run())
+    assert outlets.max_concurrency == {"127.0.0.1": 2, "localhost": 2}
+    # Six slow pages two at a time take three rounds of 0.3 s; the quick host's three
+    # rounds of 0.05 s are done before the first slow round ends.
+    assert max(finished[url] for url in slow) - started >= 0.9
+    assert max(finished[url] for url in quick) - started < 0.3
+
+
+def test_requests_to_one_host_start_at_least_the_minimum_delay_apart(outlets: OutletSimulator):
+    for number in range(3):
+        outlets.page(f"/p{number}", STORY)
+    started = time.monotonic()
+    results = fetch_all([outlets.url(f"/p{n}") for n in range(3)], policy(min_delay=0.1))
+    assert all(isinstance(r, FetchResult) for r in results)
+    assert time.monotonic() - started >= 0.2
+
+
+def test_robots_txt_is_obeyed_and_read_once_per_host(outlets: OutletSimulator):
+    outlets.page("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    outlets.page("/private/memo", STORY)
+    outlets.page("/public/story", STORY)
+    refused, allowed, again = fetch_all(
+        [outlets.url("/private/memo"), outlets.url("/public/story"), outlets.url("/public/story")],
+        policy(),
+    )
+    assert isinstance(refused, FetchFailed)
+    assert "robots.txt of 127.0.0.1 does not allow factcheck" in str(refused)
+    assert not refused.retryable
+    assert isinstance(allowed, FetchResult) and isinstance(again, FetchResult)
+    assert outlets.requests.count("/robots.txt") == 1
+    assert "/private/memo" not in outlets.requests
+
+
+def test_robots_txt_rules_for_factcheck_apply_to_it(outlets: OutletSimulator):
+    outlets.page(
+        "/robots.txt",
+        "User-agent: factcheck\nDisallow: /\n\nUser-agent: *\nAllow: /\n",
+        "text/plain",
+    )
+    outlets.page("/story", STORY)
+    assert "does not allow factcheck" in str(fetch_one(outlets.url("/story")))
+
+
+def test_a_missing_robots_txt_allows_everything(outlets: OutletSimulator):
+    outlets.page("/story", STORY)
+    assert isinstance(fetch_one(outlets.url("/story")), FetchResult)
+    assert outlets.requests == ["/robots.txt", "/story"]
+
+
+def test_a_5xx_is_retried_with_backoff_until_it_succeeds(outlets: OutletSimulator):
+    unavailable = outlets.answer("<p>busy</p>", status=503)
+    outlets.sequence("/flaky", unavailable, unavailable, outlets.answer(STORY))
+    result = fetch_one(outlets.url("/flaky"), retries=2)
+    assert isinstance(result, FetchResult) and result.status == 200
+    assert outlets.requests.count("/flaky") == 3
+
+
+def test_retries_are_bounded(outlets: OutletSimulator):
+    outlets.page("/down", "<p>down</p>", status=500)
+    result = fetch_one(outlets.url("/down"), retries=2)
+    assert isinstance(result, FetchFailed)
+    assert "answered 500" in str(result) and result.retryable
+    assert outlets.requests.count("/down") == 3
+
+
+def test_a_4xx_is_not_retried(outlets: OutletSimulator):
+    result = fetch_one(outlets.url("/missing"), retries=3)
+    assert isinstance(result, FetchFailed)
+    assert (result.status, result.retryable) == (404, False)
+    assert outlets.requests.count("/missing") == 1
+
+
+def test_a_host_that_does_not_answer_in_time_is_an_error(outlets: OutletSimulator):
+    outlets.page("/slow", STORY, delay=0.5)
+    started = time.monotonic()
+    result = fetch_one(outlets.url("/slow"), timeout=0.2, retries=1)
+    assert isinstance(result, FetchFailed)
+    assert "did not answer within 0.2 seconds" in str(result) and result.retryable
+    assert outlets.requests.count("/slow") == 2
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_conditional_request_reports_not_modified(outlets: OutletSimulator):
+    outlets.page("/feed", "<rss/>", "application/rss+xml", etag='"v1"')
+    outlets.page("/page", STORY, last_modified="Thu, 25 May 2017 10:00:00 GMT")
+    first = fetch_one(outlets.url("/feed"))
+    assert first.etag == '"v1"' and not first.not_modified
+    by_etag = fetch_one(FetchRequest(outlets.url("/feed"), etag=first.etag))
+    assert (by_etag.status, by_etag.not_modified, by_etag.body) == (304, True, b"")
+    page = fetch_one(outlets.url("/page"))
+    by_date = fetch_one(FetchRequest(outlets.url("/page"), last_modified=page.last_modified))
+    assert by_date.not_modified
+    changed = fetch_one(FetchRequest(outlets.url("/feed"), etag='"v0"'))
+    assert (changed.status, changed.body) == (200, b"<rss/>")
+
+
+def test_redirects_are_followed_and_each_hop_is_checked(outlets: OutletSimulator):
+    outlets.redirect("/short", "/story")
+    outlets.page("/story", STORY)
+    result = fetch_one(outlets.url("/short"))
+    assert (result.url, result.final_url) == (outlets.url("/short"), outlets.url("/story"))
+
+
+def test_a_redirect_to_a_private_address_is_refused(outlets: OutletSimulator):
+    outlets.redirect("/moved", "http://127.0.0.2:9/admin")
+    result = fetch_one(outlets.url("/moved"))
+    assert isinstance(result, FetchError)
+    assert "127.0.0.2 points to a private or local address" in str(result)
+    assert outlets.requests == ["/robots.txt", "/moved"]
+
+
+def test_a_body_larger_than_the_cap_is_refused(outlets: OutletSimulator):
+    outlets.page("/huge", b"x" * 200_000, "text/plain")
+    result = fetch_one(outlets.url("/huge"), max_bytes=100_000)
+    assert isinstance(result, FetchFailed)
+    assert "larger than the limit of 100,000 bytes" in str(result)
+
+
+def test_a_type_factcheck_does_not_read_is_refused(outlets: OutletSimulator):
+    outlets.page("/report.pdf", b"%PDF-1.4", "application/pdf")
+    result = fetch_one(outlets.url("/report.pdf"))
+    assert isinstance(result, FetchFailed)
+    assert "is application/pdf, not one of the types factcheck reads" in str(result)
+
+
+def test_loopback_is_refused_without_the_allow_list(outlets: OutletSimulator):
+    outlets.page("/story", STORY)
+    result = fetch_one(outlets.url("/story"), allow_hosts=())
+    assert "private or local address" in str(result)
+    assert outlets.requests == []
