@@ -204,7 +204,7 @@ def test_the_search_url_is_the_template_with_the_query_url_encoded():
     parts = urlsplit(url)
     assert parts.path == "/site-search/"
     assert parse_qs(parts.query) == {
-        "query": ["important NATO Tillerson joining"],
+        "query": ["important Tillerson NATO joining"],
         "sort": ["newest"],
     }
 

@@ -1,0 +1,99 @@
+"""Cross-references from the cited outlets (issue 4), as plain Python: no Flask, no
+database, no Celery.
+
+- `discover` and `feeds`: candidate pages of an outlet for a claim, from the article's
+  links, RSS/Atom feeds, (news) sitemaps and sitemap indexes, and site search; ranked.
+- `fetcher`: the asynchronous outbound client for this work (per-host limits, robots.txt,
+  retries, conditional requests); `fetch_all` runs a batch from synchronous code.
+- `archive`: every fetched response kept in WARC files, read back verified by SHA-256.
+- `align`: the passages of a page that bear on a claim, with a hint for the reviewer,
+  the word-level diff of a misquote and the outlets the source itself credits.
+"""
+
+from factcheck.crossref.align import (
+    CORROBORATES,
+    MENTIONS,
+    NO_MATCHING_REPORT,
+    QUOTE_DIFFERS,
+    QUOTE_FOUND,
+    Alignment,
+    Passage,
+    ScoredPassage,
+    align,
+    page_text,
+    quote_diff,
+    split_passages,
+)
+from factcheck.crossref.archive import (
+    ArchivedRecord,
+    ArchivedResponse,
+    ArchiveError,
+    RecordLocator,
+    WarcArchive,
+)
+from factcheck.crossref.discover import (
+    ARTICLE_LINK,
+    FEED,
+    SEARCH,
+    SITEMAP,
+    Candidate,
+    RankedCandidate,
+    build_search_url,
+    links_to,
+    rank_candidates,
+    search_query,
+    search_results,
+)
+from factcheck.crossref.feeds import FeedError, Sitemap, parse_feed, parse_sitemap
+from factcheck.crossref.fetcher import (
+    Fetcher,
+    FetchFailed,
+    FetchPolicy,
+    FetchRequest,
+    FetchResult,
+    fetch_all,
+)
+from factcheck.crossref.terms import key_terms, quotations
+
+__all__ = [
+    "ARTICLE_LINK",
+    "CORROBORATES",
+    "FEED",
+    "MENTIONS",
+    "NO_MATCHING_REPORT",
+    "QUOTE_DIFFERS",
+    "QUOTE_FOUND",
+    "SEARCH",
+    "SITEMAP",
+    "Alignment",
+    "ArchiveError",
+    "ArchivedRecord",
+    "ArchivedResponse",
+    "Candidate",
+    "FeedError",
+    "FetchFailed",
+    "FetchPolicy",
+    "FetchRequest",
+    "FetchResult",
+    "Fetcher",
+    "Passage",
+    "RankedCandidate",
+    "RecordLocator",
+    "ScoredPassage",
+    "Sitemap",
+    "WarcArchive",
+    "align",
+    "build_search_url",
+    "fetch_all",
+    "key_terms",
+    "links_to",
+    "page_text",
+    "parse_feed",
+    "parse_sitemap",
+    "quotations",
+    "quote_diff",
+    "rank_candidates",
+    "search_query",
+    "search_results",
+    "split_passages",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from factcheck.extract.lexicon import words
+from factcheck.extract.lexicon import SPEAKER_NOUNS, TITLE_WORDS, words
 from factcheck.extract.sentences import quote_spans
 
 # A word, a number with its separators ("3,000", "1.5"), or an abbreviation ("U.S.").
@@ -33,6 +33,18 @@ STOP_WORDS = words(
     within without would yet you your yesterday week weeks year years day days time times
     mr mrs ms dr told tell tells according reported report reports news agency source sources
     new first monday tuesday wednesday thursday friday saturday sunday"""
+)
+
+
+# Capitalised only because they open a sentence: not names.
+_COMMON_OPENERS = (
+    STOP_WORDS
+    | SPEAKER_NOUNS
+    | TITLE_WORDS
+    | words(
+        """earlier later meanwhile separately asked speaking asked many some several both
+    analysts critics officials"""
+    )
 )
 
 
@@ -87,16 +99,16 @@ def numbers(text: str) -> set[str]:
 
 
 def names(text: str) -> set[str]:
-    """Folded capitalised words that do not open a sentence or are all capitals: the names
-    of people, places and organisations, roughly."""
+    """Folded capitalised words, the names of people, places and organisations roughly.
+    A word that opens a sentence counts unless it is a common word ("Diplomats said")."""
     found = set()
     for match in _TOKEN.finditer(text):
-        word = match.group()
-        if not word[0].isupper() or _fold(word) in STOP_WORDS:
+        word, folded = match.group(), _fold(match.group())
+        if not word[0].isupper() or folded in STOP_WORDS:
             continue
         opens_sentence = re.search(r"(?:^|[.!?]\s+|[“\"‘]\s*)$", text[: match.start()])
-        if word.isupper() or not opens_sentence:
-            found.add(_fold(word))
+        if word.isupper() or not opens_sentence or folded not in _COMMON_OPENERS:
+            found.add(folded)
     return found
 
 

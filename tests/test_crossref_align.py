@@ -1,0 +1,187 @@
+"""Alignment: the passage of a source that bears on a claim, and the hint for it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from factcheck.crossref.align import (
+    CORROBORATES,
+    MENTIONS,
+    NO_MATCHING_REPORT,
+    QUOTE_DIFFERS,
+    QUOTE_FOUND,
+    align,
+    page_text,
+    quote_diff,
+    split_passages,
+)
+
+ARTICLE_DATE = datetime(2017, 5, 25, 13, 45, tzinfo=UTC)
+
+# In the style of the wire copy the demo article (memo-nato-daesh-2017) drew on.
+REUTERS_STORY = """NATO to join coalition against Islamic State, diplomats say
+
+BRUSSELS (Reuters) - NATO leaders will agree on Thursday to join the U.S.-led coalition \
+fighting Islamic State, diplomats said, a symbolic step to show unity with U.S. President \
+Donald Trump.
+
+"NATO as an institution will join the coalition," one senior diplomat involved in the \
+discussions said. "The question is whether this just a symbolic gesture to the United \
+States. France and Germany believe it is."
+
+U.S. Secretary of State Rex Tillerson said on Wednesday he expected the alliance's 28 \
+members to agree despite reservations by some allies."""
+
+AL_JAZEERA_STORY = """NATO set to join anti-ISIL coalition
+
+NATO is expected to formally join the US-led coalition against ISIL at a summit in \
+Brussels on Thursday.
+
+"The NATO ambassadors decided this evening an action plan on terrorism for the summit. \
+It includes the accession of NATO to the global coalition against IS," one diplomat told \
+the AFP news agency."""
+
+MARKETS_STORY = """Stocks edge higher as oil steadies
+
+European shares rose on Thursday, led by banks, as investors waited for the outcome of \
+the OPEC meeting in Vienna."""
+
+
+def test_a_quote_printed_word_for_word_is_found_with_its_span():
+    claim = (
+        "“NATO as an institution will join the coalition,” one senior diplomat involved in "
+        "the discussions told the Reuters news agency."
+    )
+    alignment = align(claim, REUTERS_STORY, own_outlet="Reuters")
+    assert alignment.hint == QUOTE_FOUND
+    assert alignment.quote_diff == ()
+    start, end = alignment.best.quote_span
+    assert REUTERS_STORY[start:end] == "NATO as an institution will join the coalition"
+    assert alignment.best.quote_similarity == 1.0
+
+
+def test_a_quote_with_a_word_more_than_the_source_printed_differs_word_by_word():
+    claim = (
+        "“The question is whether this is just a symbolic gesture,” the diplomat told the "
+        "Reuters news agency."
+    )
+    alignment = align(claim, REUTERS_STORY, own_outlet="Reuters")
+    assert alignment.hint == QUOTE_DIFFERS
+    assert alignment.quote_diff == (
+        ("equal", "The question is whether this"),
+        ("insert", "is"),
+        ("equal", "just a symbolic gesture"),
+    )
+    start, end = alignment.best.quote_span
+    assert REUTERS_STORY[start:end] == "The question is whether this just a symbolic gesture"
+
+
+def test_the_word_diff_of_the_real_case():
+    assert quote_diff(
+        "whether this just a symbolic gesture", "whether this is just a symbolic gesture"
+    ) == [("equal", "whether this"), ("insert", "is"), ("equal", "just a symbolic gesture")]
+
+
+def test_the_word_diff_names_words_left_out_and_words_changed():
+    assert quote_diff("a really important step", "a really big step") == [
+        ("equal", "a really"),
+        ("delete", "important"),
+        ("insert", "big"),
+        ("equal", "step"),
+    ]
+
+
+def test_a_report_of_the_same_facts_without_the_quote_corroborates():
+    claim = (
+        "Tillerson said on Wednesday he expected the 28 members of the alliance to agree "
+        "despite reservations."
+    )
+    alignment = align(claim, REUTERS_STORY, claim_published=ARTICLE_DATE)
+    assert alignment.hint == CORROBORATES
+    assert "Rex Tillerson said on Wednesday" in alignment.best.passage.text
+
+
+def test_a_report_with_other_figures_does_not_corroborate():
+    claim = "Tillerson said on Wednesday he expected the 29 members of the alliance to agree."
+    assert align(claim, REUTERS_STORY).hint == MENTIONS
+
+
+def test_a_story_on_the_same_subject_that_does_not_report_the_claim_mentions_it():
+    claim = "France and Germany will agree to the US plan, diplomats said."
+    alignment = align(claim, AL_JAZEERA_STORY)
+    assert alignment.hint == MENTIONS
+
+
+def test_a_story_on_something_else_is_no_matching_report():
+    claim = "“NATO as an institution will join the coalition,” a senior diplomat said."
+    alignment = align(claim, MARKETS_STORY)
+    assert alignment.hint == NO_MATCHING_REPORT
+    assert alignment.score < 0.1
+
+
+def test_an_empty_page_is_no_matching_report():
+    assert align("NATO will join the coalition, diplomats said.", "").hint == NO_MATCHING_REPORT
+
+
+def test_a_passage_that_credits_another_outlet_starts_a_citation_chain():
+    claim = (
+        "One diplomatic source reported by Al Jazeera said: “The NATO ambassadors decided "
+        "this evening an action plan on terrorism for the summit.”"
+    )
+    alignment = align(claim, AL_JAZEERA_STORY, own_outlet="Al Jazeera")
+    assert alignment.hint == QUOTE_FOUND
+    assert alignment.credited_to == ("AFP",)
+    assert alignment.hints == (QUOTE_FOUND, "credited to AFP")
+
+
+def test_an_outlet_naming_itself_is_not_a_citation_chain():
+    claim = "“NATO as an institution will join the coalition,” a senior diplomat said."
+    assert align(claim, REUTERS_STORY, own_outlet="Reuters").credited_to == ()
+
+
+def test_a_page_far_in_time_from_the_claim_scores_lower():
+    claim = "“NATO as an institution will join the coalition,” a senior diplomat said."
+    near = align(claim, REUTERS_STORY, claim_published=ARTICLE_DATE, page_published=ARTICLE_DATE)
+    later = ARTICLE_DATE + timedelta(days=60)
+    far = align(claim, REUTERS_STORY, claim_published=ARTICLE_DATE, page_published=later)
+    assert near.hint == far.hint == QUOTE_FOUND
+    assert far.score < near.score
+
+
+def test_the_best_passages_come_first_with_the_claims_words_marked():
+    claim = "Tillerson expected the 28 members to agree despite reservations."
+    alignment = align(claim, REUTERS_STORY, limit=2)
+    assert len(alignment.passages) == 2
+    assert alignment.passages[0].score >= alignment.passages[1].score
+    marked = {REUTERS_STORY[s:e] for s, e in alignment.best.term_spans}
+    assert {"Tillerson", "28", "members", "reservations"} <= marked
+
+
+def test_long_paragraphs_are_cut_into_overlapping_windows_of_sentences():
+    sentence = "The alliance met in Brussels on Thursday to discuss the plan at length. "
+    paragraph = sentence * 12
+    passages = split_passages("Headline\n\n" + paragraph.strip())
+    assert passages[0].text == "Headline"
+    windows = passages[1:]
+    assert len(windows) > 1
+    assert all(len(window.text.split()) <= 3 * len(sentence.split()) for window in windows)
+    text = "Headline\n\n" + paragraph.strip()
+    assert all(text[p.start : p.end] == p.text for p in passages)
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "application/xhtml+xml"])
+def test_the_text_of_an_html_page_is_its_article_without_the_chrome(content_type):
+    html = f"""<html><head><title>NATO</title></head><body>
+    <nav><a href="/">Home</a> <a href="/world">World</a></nav>
+    <article><h1>NATO to join coalition</h1>
+    {"".join(f"<p>{p}</p>" for p in REUTERS_STORY.split(chr(10) * 2)[1:])}
+    </article><footer>All rights reserved.</footer></body></html>"""
+    text = page_text(html, content_type)
+    assert "one senior diplomat involved in the discussions said" in text
+    assert "All rights reserved" not in text
+
+
+def test_plain_text_is_kept_as_it_is():
+    assert page_text("First paragraph.\n\nSecond.\n", "text/plain") == "First paragraph.\n\nSecond."
