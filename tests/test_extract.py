@@ -1,6 +1,6 @@
 """extract() on whole articles: the demo article and the development fixtures, page
-chrome, offsets, normalisation, HTML input and speed. Patterns one by one are specified
-in test_extract_patterns.py."""
+chrome, offsets, normalisation and HTML input. Patterns one by one are specified in
+test_extract_patterns.py; speed is measured by bench/extract.py, not tested."""
 
 import json
 from datetime import datetime

@@ -28,6 +28,18 @@ aliases = ["New York Times"]
 [[outlets]]
 name = "Interfax"
 aliases = ["Interfax news agency"]
+[[outlets]]
+name = "TASS"
+aliases = ["TASS news agency"]
+[[outlets]]
+name = "Kommersant"
+[[outlets]]
+name = "NPR"
+[[outlets]]
+name = "PA Media"
+aliases = ["PA news agency"]
+[[outlets]]
+name = "The Guardian"
 """
 
 
@@ -344,3 +356,201 @@ def test_interview_framing_credits_the_outlet(registry):
 def test_outlet_mentioned_in_the_story_is_not_credited(registry):
     text = "President Ellen Brooks accused the New York Times of inventing the story."
     assert extract(text, registry=registry).credited_outlets == ()
+
+
+# Patterns added for unseen news shapes
+
+
+def test_told_the_descriptor_outlet_cites_the_outlet(registry):
+    text = "Deputy Minister Pavel Sorokin told the state-run TASS news agency the deal was close."
+    claim = only_claim(text, registry)
+    assert claim.cited_outlets == ("TASS",)
+    assert claim.speaker == "Pavel Sorokin"
+
+
+def test_outlet_business_daily_reported_cites_the_outlet(registry):
+    text = "The Kommersant business daily reported that the contract had been signed."
+    claim = only_claim(text, registry)
+    assert claim.cited_outlets == ("Kommersant",)
+    assert claim.speaker is None
+
+
+def test_descriptor_outlet_reported_citing_sources_gives_the_sources(registry):
+    text = (
+        "The pro-government Kommersant newspaper reported Monday, citing two sources close "
+        "to the talks, that a draft had been sent."
+    )
+    claim = only_claim(text, registry)
+    assert claim.speaker == "two sources close to the talks"
+    assert claim.cited_outlets == ("Kommersant",)
+
+
+def test_outlet_reported_citing_people_at_the_end_gives_the_people(registry):
+    text = "Subscriptions fell by a fifth, NPR reported, citing two people familiar with the data."
+    claim = only_claim(text, registry)
+    assert claim.speaker == "two people familiar with the data"
+    assert claim.cited_outlets == ("NPR",)
+
+
+def test_saying_after_the_main_clause_gives_the_subject(registry):
+    text = "The Football Association fined the club on Monday, saying it had broken the rules."
+    assert only_claim(text, registry).speaker.endswith("Football Association")
+
+
+@pytest.mark.parametrize("source", ["the forecaster", "the operator", "its owner"])
+def test_the_noun_said_at_the_end_gives_that_source(registry, source):
+    text = f"Gusts of 141km/h were recorded on the coast this afternoon, {source} said."
+    assert only_claim(text, registry).speaker == source
+
+
+def test_compiled_by_outlet_cites_the_outlet(registry):
+    text = (
+        "More than 300 schools closed early, according to figures compiled by the PA news agency."
+    )
+    claim = only_claim(text, registry)
+    assert claim.cited_outlets == ("PA Media",)
+    assert "PA news agency" in claim.speaker
+
+
+def test_sat_down_with_outlet_cites_the_outlet(registry):
+    text = "Prime Minister Elina Koskinen sat down with CNN’s Daniel Reyes to discuss the border."
+    assert only_claim(text, registry).cited_outlets == ("CNN",)
+
+
+def test_told_the_outlet_with_a_small_the_cites_it(registry):
+    text = "Mayor Sofie Berg told the Guardian that the town had asked for funding three times."
+    assert only_claim(text, registry).cited_outlets == ("The Guardian",)
+
+
+def test_name_age_and_apposition_before_said_gives_the_name(registry):
+    text = (
+        "Tom Baxter, 67, a retired fisherman whose family has lived there for four "
+        "generations, said the sea had always taken the land."
+    )
+    assert only_claim(text, registry).speaker == "Tom Baxter"
+
+
+def test_relative_clause_between_surname_and_verb_keeps_the_surname(registry):
+    text = (
+        "Councillor David Price leads the council.\n\n"
+        "Price, who has led the council since 2019, told me the erosion was a national problem."
+    )
+    assert extract(text, registry=registry).claims[1].speaker == "David Price"
+
+
+def test_she_resolves_to_the_last_woman_named_not_the_last_person(registry):
+    text = (
+        "When Margaret Ellis moved to the village in 1989, her cottage stood far from the edge.\n\n"
+        "Her solicitor, Michael Osei, said he would take the case to the High Court.\n\n"
+        "“We were told the defences would last a hundred years,” she said."
+    )
+    claims = extract(text, registry=registry).claims
+    assert claims[1].speaker == "Michael Osei"
+    assert claims[2].speaker == "Margaret Ellis"
+
+
+def test_he_resolves_to_the_man_mentioned_after_a_woman_spoke(registry):
+    text = (
+        "Kirsty Nolan told reporters the athletes had been punished for too long. "
+        "She said the commission had voted unanimously.\n\n"
+        "Thomas Bach, whose term ends next year, has made the issue a priority. "
+        "He said the board would review the decision in June."
+    )
+    speakers = [c.speaker for c in extract(text, registry=registry).claims]
+    assert speakers == ["Kirsty Nolan", "Kirsty Nolan", None, "Thomas Bach"]
+
+
+def test_unattributed_quote_paragraph_continues_the_last_speaker(registry):
+    text = (
+        "Prime Minister Elina Koskinen said Finland would raise its aid to Kyiv next year.\n\n"
+        "“Ukraine is defending Europe’s border, not only its own.”"
+    )
+    claim = extract(text, registry=registry).claims[1]
+    assert claim.speaker == "Elina Koskinen"
+    assert claim.kind == "quote"
+
+
+def test_dismissed_reports_is_attributed_to_who_dismissed_them(registry):
+    text = "Minister Elina Koskinen dismissed reports that Finland would host nuclear weapons."
+    assert only_claim(text, registry).speaker == "Elina Koskinen"
+
+
+def test_outlet_whose_ratings_fell_is_not_cited(registry):
+    text = "Meanwhile, CNN’s ratings fell to their lowest level in a decade last month."
+    claim = only_claim(text, registry)
+    assert claim.cited_outlets == ()
+    assert claim.speaker is None
+
+
+# More outlets credited for the whole text
+
+
+def test_lower_case_source_footer_credits_the_outlet(registry):
+    text = "The talks ended without an agreement on Tuesday night.\n\nsource: al jazeera"
+    extraction = extract(text, registry=registry)
+    assert extraction.credited_outlets == ("Al Jazeera",)
+    assert len(extraction.claims) == 1
+
+
+def test_highlights_of_an_interview_credit_the_outlet(registry):
+    text = (
+        "Finland’s prime minister on NATO: highlights from her CNN interview\n\n"
+        "Prime Minister Elina Koskinen sat down with CNN’s Daniel Reyes on Sunday for an "
+        "interview about the war.\n\n"
+        "Koskinen said Finland would keep the crossings closed."
+    )
+    extraction = extract(text, registry=registry)
+    assert extraction.credited_outlets == ("CNN",)
+    assert extraction.claims[1].cited_outlets == ()
+
+
+def test_an_interview_cited_without_highlights_credits_nothing(registry):
+    text = (
+        "Prime Minister Elina Koskinen told CNN in an interview that the border would stay "
+        "closed.\n\nKoskinen said Finland would raise its aid."
+    )
+    assert extract(text, registry=registry).credited_outlets == ()
+
+
+def test_the_ap_reported_inside_an_ap_story_cites_ap(registry):
+    text = (
+        "LAUSANNE, Switzerland (AP) -- The committee suspended the federation on Tuesday.\n\n"
+        "Its former president was banned for life in 2021, the AP reported at the time."
+    )
+    extraction = extract(text, registry=registry)
+    assert extraction.credited_outlets == ("Associated Press",)
+    assert extraction.claims[1].cited_outlets == ("Associated Press",)
+    assert extraction.claims[1].speaker is None
+
+
+# Page chrome
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "A man cools off in a fountain in Córdoba. Photograph: Jorge Guerrero/AFP",
+        "Patients wait in a corridor of the hospital in Seville [Cristina Quicler/AFP]",
+        "Jane Doe is a freelance journalist based in Seville who covers health and migration.",
+        "Associated Press writer Jamey Keaten in Geneva contributed to this report.",
+        "By clicking Accept, you consent to the use of cookies.",
+        "Listen to this article (4 mins)",
+        "Read more about: Gazprom, Kazakhstan",
+        "Follow her on X @janedoe.",
+    ],
+)
+def test_chrome_line_is_not_a_claim(registry, line):
+    text = f"The committee suspended the federation on Tuesday.\n\n{line}"
+    assert [c.text for c in extract(text, registry=registry).claims] == [
+        "The committee suspended the federation on Tuesday."
+    ]
+
+
+def test_live_blog_heading_after_a_timestamp_is_not_a_claim(registry):
+    text = (
+        "Storm live: thousands without power\n\n14:10 GMT\n\n"
+        "First minister: ‘Stay at home if you can’\n\n"
+        "First Minister Alan Reid urged people to avoid all but essential travel."
+    )
+    claims = extract(text, registry=registry).claims
+    assert [c.speaker for c in claims] == ["Alan Reid"]

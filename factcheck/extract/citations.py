@@ -27,6 +27,14 @@ _DESCRIPTOR = (
     r"|regional|official|government|wire|service|media|conservative|liberal|leading"
     rf"|{'|'.join(sorted(NATIONALITIES))})"
 )
+_DESCRIPTOR_WORD = re.compile(rf"(?:the|{_DESCRIPTOR})", re.IGNORECASE)
+
+
+def describes_an_outlet(word: str) -> bool:
+    """ "state-run", "newspaper", "German": a word that may stand next to an outlet's name."""
+    return _DESCRIPTOR_WORD.fullmatch(word) is not None
+
+
 _CITING_BEFORE = re.compile(
     rf"""(?:\b(?:told|tell|tells|telling)
       | \b(?:said|says|speaking|spoke|talking|talked|comments?|remarks?|statement|confirmed

@@ -9,6 +9,7 @@ from functools import cache
 from factcheck.extract.citations import (
     OutletIndex,
     cited_outlets,
+    describes_an_outlet,
     footer_credits,
     interview_frame_credit,
     presented_interview_credit,
@@ -89,6 +90,7 @@ class _ArticleReader:
         self.memory = SpeakerMemory(text)
         self.credited: list[str] = []
         self.last_quote: Attribution = Attribution()
+        self.last_speaker: str | None = None
         self.turn: str | None = None
 
     def read(self, body: tuple[Span, ...]) -> list[ExtractedClaim]:
@@ -133,11 +135,13 @@ class _ArticleReader:
 
     def _sentence(self, span: Span, paragraph: Span, quotes: list[tuple[int, int]]) -> _Sentence:
         masked = _mask(span, paragraph, quotes)
-        found = find_speaker(masked)
-        if found is not None and self._names_only_an_outlet(found.name):
-            found = None
+        found = find_speaker(masked, self._names_only_an_outlet)
         speaker = self.memory.resolve(found, span.start)
-        self.memory.notice_names(masked, speaker)
+        outlet_spans = [
+            (m.start - span.start, m.end - span.start)
+            for m in self.outlets.within(span.start, span.end)
+        ]
+        self.memory.notice_names(masked, speaker, outlet_spans)
         attribution = Attribution(speaker, cited_outlets(span, masked, self.outlets))
         if self.turn is not None and attribution.speaker is None:
             attribution = replace(attribution, speaker=self.turn)
@@ -149,9 +153,14 @@ class _ArticleReader:
         return _Sentence(span, attribution, quoted, opens)
 
     def _names_only_an_outlet(self, phrase: str) -> bool:
+        """'the pro-Kremlin Izvestia newspaper': an outlet and words describing it."""
         mentions = self.registry.find_all(phrase)
-        covered = sum(m.end - m.start for m in mentions)
-        return bool(mentions) and covered >= len(_LEADING_THE.sub("", phrase)) * 0.6
+        if not mentions:
+            return False
+        rest = phrase
+        for mention in reversed(mentions):
+            rest = rest[: mention.start] + " " + rest[mention.end :]
+        return all(describes_an_outlet(word) for word in rest.split())
 
     def _share_quote_attributions(
         self, sentences: list[_Sentence], paragraph: Span, quotes: list[tuple[int, int]]
@@ -164,12 +173,17 @@ class _ArticleReader:
             given = next((result[i].attribution for i in members if result[i].attribution), None)
             if given is None and members and result[members[0]].opens_with_quote:
                 given = self._quote_before(result, members[0]) or None
+            if given is None and members and members[0] == 0 and start == 0:
+                # A paragraph that is only a quotation, right after someone spoke, goes on
+                # with that speaker (not with the outlet: it is a new quotation).
+                given = Attribution(self.last_speaker) if self.last_speaker else None
             for i in members:
                 if given is not None and not result[i].attribution:
                     result[i] = replace(result[i], attribution=given)
         if result:
             last = result[-1]
             self.last_quote = last.attribution if last.quoted_words else Attribution()
+            self.last_speaker = last.attribution.speaker
         return result
 
     def _quote_before(self, sentences: list[_Sentence], index: int) -> Attribution:

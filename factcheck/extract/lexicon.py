@@ -87,6 +87,6 @@ CLAUSE_OPENERS = words(
 )
 FINITE_VERBS = words(
     """is are was were will would can could should may might must do does did be been being
-    am shall"""
+    am shall has have had"""
 )
 PRONOUNS = words("he she they it i we you")

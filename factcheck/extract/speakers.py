@@ -32,7 +32,7 @@ _SPEECH_VERB = re.compile(
     r"|acknowledge[sd]?|admit(?:s|ted)|suggest(?:s|ed)|maintain(?:s|ed)|emphasi[sz]e[sd]?"
     r"|declare[sd]?|recall(?:s|ed)|point(?:s|ed)\s+out|conceded?|concedes|allege[sd]?"
     r"|testif(?:y|ies|ied)|observed|predict(?:s|ed)|cautioned|complained|pledged|vowed"
-    r"|urged|reiterated|disclosed|revealed|indicated|accuse[sd]?|report(?:s|ed))\b"
+    r"|urged|reiterated|disclosed|revealed|indicated|accuse[sd]?|dismiss(?:es|ed)?|report(?:s|ed))\b"
 )
 # Verbs after which the speaker may follow ('“...,” said Jane Doe').
 _INVERTIBLE = words("said says added adds asked asks wrote writes continued explained")
@@ -51,6 +51,15 @@ _FINDING_HINT = re.compile(r"found|finds|conclude|show")
 _REPORT_NOUNS = words(
     "report inquiry study survey review investigation analysis audit poll research data"
 )
+# "NPR reported, citing two people familiar with the figures": the people are the source.
+_CITING = re.compile(r"\bciting\s+(?P<phrase>[^,;:()\x01]{2,80})")
+_CITING_END = re.compile(r"\s(?:that|as|who|which|when|after|adding)\s.*$")
+# "The IOC suspended the federation, saying ...": the subject of the sentence speaks.
+_SAYING = re.compile(r",\s+(?:saying|adding|arguing|warning|insisting|noting)\b")
+_SUBJECT = re.compile(r"^(?P<run>[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|and|the)\s+)?[A-Z][\w'’.-]*)*)")
+_DETERMINERS = words(
+    "the a an its their his her our one two three four several some many other another both"
+)
 _ACCORDING_TO = re.compile(r"\baccording\s+to\s+(?P<phrase>[^,;:()\x01]+)", re.IGNORECASE)
 _BREAK = re.compile(r"[,;:()\x01—–]|\s-\s")
 _CITE_PARTICIPLE = re.compile(
@@ -62,6 +71,9 @@ _RIGHT_PHRASE_END = re.compile(
 )
 
 
+_RELATIVES = words("who whose whom which where when that what")
+
+
 @dataclass(frozen=True)
 class Speaker:
     """A speaker as written; kind is person, surname, group, organisation or pronoun."""
@@ -70,22 +82,44 @@ class Speaker:
     kind: str
 
 
-def find_speaker(masked: str) -> Speaker | None:
-    """Who the sentence is attributed to, as written (before coreference), if anyone."""
+def find_speaker(masked: str, is_outlet=None) -> Speaker | None:
+    """Who the sentence is attributed to, as written (before coreference), if anyone.
+    A phrase that only names an outlet (`is_outlet`) is the outlet cited, not a speaker."""
     candidates = [
         *_quoted_as_saying(masked),
         *_according_to(masked),
         *_speech_verb_phrases(masked),
         *_finding_phrases(masked),
+        *_citing(masked),
+        *_saying(masked),
     ]
     candidates.sort(key=lambda candidate: candidate[0])
     for _, phrase, lenient in candidates:
         speaker = classify(phrase) if phrase else None
         if speaker is None and lenient:
             speaker = _any_source(phrase)
+        if speaker is not None and is_outlet is not None and is_outlet(speaker.name):
+            continue
         if speaker is not None:
             return speaker
     return None
+
+
+def _citing(masked: str):
+    if "citing" not in masked:
+        return
+    for match in _CITING.finditer(masked):
+        phrase = _CITING_END.sub("", match.group("phrase").rstrip(" .!?"))
+        yield match.start(), _clean(phrase), True
+
+
+def _saying(masked: str):
+    match = _SAYING.search(masked)
+    if match is None:
+        return
+    subject = _SUBJECT.match(masked)
+    if subject is not None:
+        yield match.start(), _clean(subject.group("run")), False
 
 
 def _any_source(phrase: str) -> Speaker | None:
@@ -121,7 +155,9 @@ def _speech_verb_phrases(masked: str):
         phrase = _clean(_left_phrase(masked, verb.start()))
         if not phrase and verb.group() in _INVERTIBLE:
             phrase = _clean(_right_phrase(masked, verb.end()))
-        yield verb.start(), phrase, False
+        # ", the forecaster said": a determiner and a noun name a source in that position.
+        lenient = bool(phrase) and phrase.split()[0].lower() in _DETERMINERS
+        yield verb.start(), phrase, lenient
 
 
 def _last_word(text: str) -> str:
@@ -145,10 +181,13 @@ def _left_phrase(masked: str, end: int) -> str:
     phrase = segments[-1]
     if phrase.strip() or len(segments) < 2 or not head.rstrip().endswith(","):
         return phrase
-    earlier = [_clean(segment) for segment in segments[-3:-1]]
-    named = [s for s in earlier if (speaker := classify(s)) and speaker.kind == "person"]
-    valid = [s for s in reversed(earlier) if classify(s) is not None]
-    return (named or valid or [""])[0]
+    # "Tom Baxter, 67, a retired fisherman whose family ..., said": back to the name.
+    earlier = [_clean(segment) for segment in segments[-5:-1]]
+    kinds = [(s, speaker.kind) for s in earlier if (speaker := classify(s)) is not None]
+    named = [s for s, kind in kinds if kind == "person"]
+    surnames = [s for s, kind in kinds if kind == "surname"]
+    valid = [s for s, _ in reversed(kinds)]
+    return (named or surnames or valid or [""])[0]
 
 
 def _right_phrase(masked: str, start: int) -> str:
@@ -177,7 +216,9 @@ def classify(phrase: str) -> Speaker | None:
         return None
     if len(words) == 1 and words[0].lower() in {"he", "she", "they", "it"}:
         return Speaker(words[0].lower(), "pronoun")
-    if words[0].lower() in PREPOSITIONS or _has_finite_verb(words):
+    if words[0].lower() in PREPOSITIONS or words[0].lower() in _RELATIVES:
+        return None
+    if _has_finite_verb(words):
         return None
     run_start = _name_run_start(words)
     if run_start == len(words) or _run_is_modifier(words, run_start):
@@ -260,15 +301,53 @@ def _has_finite_verb(words: list[str]) -> bool:
     return False
 
 
+# Pronouns and the gender they point to; titles and nouns that tell a person's gender.
+_GENDERED = {"he": "m", "his": "m", "him": "m", "she": "f", "her": "f", "hers": "f"}
+_PRONOUN_TOKEN = re.compile(r"\b(?:[Hh]e|[Hh]is|[Hh]im|[Ss]he|[Hh]ers?)\b")
+_GENDER_WORDS = {
+    **dict.fromkeys(
+        words(
+            "mr mr. sir lord king prince father husband son brother spokesman chairman "
+            "congressman councilman businessman grandfather widower uncle"
+        ),
+        "m",
+    ),
+    **dict.fromkeys(
+        words(
+            "mrs mrs. ms ms. miss dame lady queen princess mother wife daughter sister "
+            "spokeswoman chairwoman congresswoman councilwoman businesswoman grandmother "
+            "widow aunt"
+        ),
+        "f",
+    ),
+}
+# Before a capitalised run, these words make it a place or a thing, not a person.
+_NOT_A_PERSON_BEFORE = words("in at on near from into across towards toward through of the")
+_LEADING_FUNCTION_WORDS = (
+    CLAUSE_OPENERS
+    | PREPOSITIONS
+    | words("when while where after the a an this that its his her their our for as today across")
+)
+_MONTHS_AND_DAYS = words(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday"
+)
+
+
 @dataclass
 class SpeakerMemory:
-    """What earlier sentences established, for "he", "they", "it" and bare surnames."""
+    """What earlier sentences established, for "he", "she", "they", "it" and bare surnames.
+
+    Every person named is remembered in order of mention; "he" and "she" go to the most
+    recent person whose gender fits or is not yet known (and then becomes known)."""
 
     text: str
     last_person: str | None = None
     last_group: str | None = None
     last_organisation: str | None = None
     full_names: dict[str, str] = field(default_factory=dict)
+    mentions: list[str] = field(default_factory=list)
+    gender: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, speaker: Speaker | None, position: int) -> str | None:
         """The name to report for `speaker`, found at `position` of the text; remembered."""
@@ -286,27 +365,86 @@ class SpeakerMemory:
             self.last_organisation = speaker.name
         return speaker.name
 
-    def notice_names(self, masked: str, speaker: str | None) -> None:
-        """Remember the last titled name of a sentence ("Trade Minister Omar Haddad visited
-        ...") for a later "he", unless the sentence had a named speaker of its own."""
-        if speaker is not None and speaker == self.last_person:
-            return
+    def notice_names(
+        self, masked: str, speaker: str | None, outlets: list[tuple[int, int]] = ()
+    ) -> None:
+        """Remember the people a sentence names, and learn genders from its pronouns: "When
+        Margaret Ellis moved ..., her cottage" makes Margaret Ellis a "she"."""
+        events: list[tuple[int, str, str]] = []
         for run in _CAPITALISED_RUN.finditer(masked):
-            words = run.group().split()
-            name = _strip_titles(words)
-            before = masked[: run.start()].split()[-1:]
-            titled = len(name) < len(words) or (before and before[0].lower() in TITLE_WORDS)
-            if titled and len(name) >= 2 and not _is_organisation(name):
-                self._remember_person(" ".join(name))
+            if any(start < run.end() and run.start() < end for start, end in outlets):
+                continue
+            name, titled = self._person_in_run(masked, run)
+            if name is not None:
+                events.append((run.start(), "name", name))
+                if titled and speaker != name:
+                    self.last_person = name
+        if self.full_names:
+            for word in _SINGLE_CAPITALISED.finditer(masked):
+                full = self.full_names.get(word.group())
+                if full is not None and not any(start == word.start() for start, _, _ in events):
+                    events.append((word.start(), "name", full))
+        for pronoun in _PRONOUN_TOKEN.finditer(masked):
+            events.append((pronoun.start(), "pronoun", _GENDERED[pronoun.group().lower()]))
+        events.sort(key=lambda event: event[0])
+        for _, kind, value in events:
+            if kind == "name":
+                self._mention(value)
+            else:
+                self._by_gender(value)
+        if speaker is not None and speaker == self.last_person and speaker not in self.mentions:
+            self._mention(speaker)
+
+    def _person_in_run(self, masked: str, run: re.Match[str]) -> tuple[str | None, bool]:
+        words_in_run = run.group().split()
+        lead = 0
+        while lead < len(words_in_run) and words_in_run[lead].lower() in _LEADING_FUNCTION_WORDS:
+            lead += 1
+        words_in_run = words_in_run[lead:]
+        before = masked[: run.start()].split()[-1:] if lead == 0 else []
+        if before and before[0].lower() in _NOT_A_PERSON_BEFORE:
+            return None, False
+        name = _strip_titles(words_in_run)
+        titles = words_in_run[: len(words_in_run) - len(name)]
+        if before and before[0].lower().rstrip(",") in TITLE_WORDS:
+            titles = [*titles, before[0]]
+        if not 2 <= len(name) <= 4 or _is_organisation(name):
+            return None, False
+        if any(w.lower().strip("’'s") in _MONTHS_AND_DAYS or _is_title(w) for w in name):
+            return None, False
+        full = " ".join(name)
+        for title in titles:
+            gender = _GENDER_WORDS.get(title.lower().rstrip(","))
+            if gender is not None:
+                self.gender.setdefault(full, gender)
+        return full, bool(titles)
+
+    def _mention(self, name: str) -> None:
+        if self.mentions and self.mentions[-1] == name:
+            return
+        self.mentions.append(name)
+        self.full_names.setdefault(name.split()[-1], name)
+        del self.mentions[:-_MENTIONS_KEPT]
+
+    def _by_gender(self, gender: str) -> str | None:
+        for name in reversed(self.mentions):
+            known = self.gender.get(name)
+            if known is None or known == gender:
+                self.gender[name] = gender
+                return name
+        return None
 
     def _pronoun(self, pronoun: str) -> str | None:
         if pronoun == "they":
             return self.last_group
         if pronoun == "it":
             return self.last_organisation
-        return self.last_person
+        name = self._by_gender(_GENDERED[pronoun])
+        return self._remember_person(name) if name is not None else self.last_person
 
     def _remember_person(self, name: str) -> str:
+        # Mentions are kept in the order of the text by notice_names, which reads the
+        # sentence after its speaker is resolved.
         self.last_person = name
         self.full_names[name.split()[-1]] = name
         return name
@@ -322,3 +460,7 @@ class SpeakerMemory:
             if len(name) >= 2 and not _is_title(name[0]):
                 return " ".join(name)
         return surname
+
+
+_SINGLE_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+\b")
+_MENTIONS_KEPT = 12
