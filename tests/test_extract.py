@@ -245,3 +245,17 @@ def test_html_document_separates_paragraphs_with_blank_lines():
     document = to_document(PAGE)
     assert "\n\n" in document.text
     assert document.text == normalise_text(document.text)
+
+
+# The outlet gazetteer
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_gazetteer_finds_what_the_registry_finds(name):
+    from factcheck.extract.claims import shipped_registry
+    from factcheck.extract.gazetteer import find_outlets
+
+    registry = shipped_registry()
+    text = article(name)
+    assert find_outlets(registry, text) == registry.find_all(text)
+    assert find_outlets(registry, text.upper()) == registry.find_all(text.upper())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from factcheck.extract.gazetteer import find_outlets
 from factcheck.extract.layout import source_footer_names
 from factcheck.extract.lexicon import NATIONALITIES, words
 from factcheck.extract.speakers import QUOTE_MASK
@@ -116,7 +117,7 @@ class OutletIndex:
 
     @classmethod
     def of_text(cls, text: str, registry: Registry) -> OutletIndex:
-        mentions = registry.find_all(text)
+        mentions = find_outlets(registry, text)
         taken = {m.start for m in mentions}
         for match in _THE_NAME.finditer(text):
             if match.start("name") in taken:
@@ -183,7 +184,7 @@ def interview_frame_credit(first_sentence: str, registry: Registry) -> tuple[str
     match = _INTERVIEW_FRAME.match(first_sentence)
     if match is None:
         return ()
-    mentions = registry.find_all(first_sentence[match.end() : match.end() + 60])
+    mentions = find_outlets(registry, first_sentence[match.end() : match.end() + 60])
     return (mentions[0].outlet.name,) if mentions and mentions[0].start == 0 else ()
 
 
@@ -200,7 +201,7 @@ def presented_interview_credit(text: str, opening: list[tuple[str, tuple[str, ..
 
 
 def _outlet_names(text: str, registry: Registry) -> tuple[str, ...]:
-    found = [m.outlet.name for m in registry.find_all(text)]
+    found = [m.outlet.name for m in find_outlets(registry, text)]
     if not found:
         # A footer may write the name in lower case ("source: al jazeera").
         parts = (registry.lookup(part) for part in _NAME_LIST_SEPARATOR.split(text.strip(" .")))
@@ -209,7 +210,7 @@ def _outlet_names(text: str, registry: Registry) -> tuple[str, ...]:
 
 
 def _only_outlets(line: str, registry: Registry) -> bool:
-    mentions = registry.find_all(line)
+    mentions = find_outlets(registry, line)
     if not mentions:
         return False
     rest = line

@@ -16,6 +16,7 @@ from factcheck.extract.citations import (
     split_dateline,
 )
 from factcheck.extract.document import read_document
+from factcheck.extract.gazetteer import find_outlets
 from factcheck.extract.lexicon import words
 from factcheck.extract.model import ExtractedClaim, Extraction
 from factcheck.extract.scoring import checkworthiness, claim_kind, is_question
@@ -154,7 +155,7 @@ class _ArticleReader:
 
     def _names_only_an_outlet(self, phrase: str) -> bool:
         """'the pro-Kremlin Izvestia newspaper': an outlet and words describing it."""
-        mentions = self.registry.find_all(phrase)
+        mentions = find_outlets(self.registry, phrase)
         if not mentions:
             return False
         rest = phrase

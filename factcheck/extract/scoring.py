@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from factcheck.extract.lexicon import words
 from factcheck.extract.text import word_count
 
 _NUMBER = re.compile(r"\d")
@@ -19,40 +20,43 @@ _STATISTIC = re.compile(
 )
 _MULTIPLIED = re.compile(r"\b(?:doubled|tripled|halved|quadrupled)\b")
 _NAMED = re.compile(r"(?<=\s)[A-Z][\w’'-]+")
-_MAGNITUDE = re.compile(
-    r"\b(?:hundreds?|thousands?|millions?|billions?|trillions?|percent|half|third|quarter"
-    r"|twice|doubled|tripled)\b"
+# Single words are looked up in the set of the sentence's words, which is much faster
+# than a regular expression per feature; phrases are searched only when a word of theirs
+# is there.
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_MAGNITUDE = words(
+    "hundred hundreds thousand thousands million millions billion billions trillion trillions "
+    "percent half third quarter twice doubled tripled"
 )
-_MONEY = re.compile(r"[$€£¥]|\b(?:dollars|euros|pounds)\b")
+_MONEY_WORDS = words("dollars euros pounds")
+_CURRENCY = frozenset("$€£¥")
 _TIME_REFERENCE = re.compile(r"\b(?:19|20)\d\d\b|\blast\s+year\b|\byears?\s+ago\b")
-_FACTUAL_VERB = re.compile(
-    r"\b(?:was|were|had|did|voted|passed|signed|cut|raised|lost|created|spent|killed|died|rose"
-    r"|fell|increased|decreased|grew|won)\b"
+_FACTUAL_VERB = words(
+    "was were had did voted passed signed cut raised lost created spent killed died rose fell "
+    "increased decreased grew won"
 )
-_TREND = re.compile(
-    r"\b(?:more|less|fewer|most|least|higher|lower|largest|biggest|highest|lowest|record"
-    r"|increased?|decreased?|doubled|rose|fell|grew|up|down)\b"
+_TREND = words(
+    "more less fewer most least higher lower largest biggest highest lowest record increase "
+    "increased decrease decreased doubled rose fell grew up down"
 )
 # Subjects where claims are usually checkable facts: money, jobs, prices, deaths, votes.
-_PUBLIC_TOPIC = re.compile(
-    r"\b(?:tax(?:es)?|jobs?|unemployment|deficit|debt|budget|spending|wages?|income|economy"
-    r"|health\s?care|insurance|oil|energy|crime|nuclear|military|troops|war|law|bill|votes?"
-    r"|voted|prices?|inflation|deaths?|killed|percent|million|billion)\b"
+_PUBLIC_TOPIC = words(
+    "tax taxes job jobs unemployment deficit debt budget spending wage wages income economy "
+    "healthcare insurance oil energy crime nuclear military troops war law bill vote votes "
+    "voted price prices inflation death deaths killed percent million billion"
 )
 _FIRST_PERSON_OPINION = re.compile(
     r"\b(?:i|we)\s+(?:think|believe|feel|hope|guess|suppose|want|know)\b"
     r"|\bin\s+my\s+(?:view|opinion)\b"
 )
-_FIRST_PERSON = re.compile(r"\b(?:i|i['’]m|i['’]ve|my|me)\b")
-_MODAL = re.compile(
-    r"\b(?:will|should|must|shall|would|need\s+to|going\s+to|gonna|want\s+to|let['’]s)\b"
-    r"|['’]ll\b"
-)
-_HEDGE = re.compile(r"\b(?:may|might|could|perhaps|possibly|probably|maybe|likely)\b")
-_FILLER = re.compile(r"^(?:well|look|now|yes|no|oh|thank|okay|ok)\b|\bthank\s+you\b|\byou\s+know\b")
-_EVALUATIVE = re.compile(
-    r"\b(?:great|terrible|wonderful|disaster|important|proud|love|best|worst|wrong|right|good"
-    r"|bad)\b"
+_FIRST_PERSON = words("i i'm i've my me")
+_MODAL = words("will should must shall would gonna let's i'll we'll you'll they'll he'll she'll")
+_MODAL_PHRASE = re.compile(r"\b(?:need|going|want)\s+to\b")
+_HEDGE = words("may might could perhaps possibly probably maybe likely")
+_FILLER = re.compile(r"(?:well|look|now|yes|no|oh|thank|okay|ok)\b")
+_FILLER_PHRASE = re.compile(r"\bthank\s+you\b|\byou\s+know\b")
+_EVALUATIVE = words(
+    "great terrible wonderful disaster important proud love best worst wrong right good bad"
 )
 _QUOTED_QUESTION_TAIL = re.compile(r"\?[”’\"»]\s*(?P<tail>[^“”\"]*)$")
 _ATTRIBUTION_TAIL_WORDS = 12
@@ -88,10 +92,10 @@ WEIGHTS = {
 
 
 def is_statistic(text: str) -> bool:
-    lowered = text.lower()
-    if _NUMBER.search(lowered):
+    if _NUMBER.search(text):
+        lowered = text.lower()
         return bool(_STATISTIC.search(lowered) or _MULTIPLIED.search(lowered))
-    return bool(_MULTIPLIED.search(lowered))
+    return _MULTIPLIED.search(text.lower()) is not None
 
 
 def claim_kind(text: str, *, quoted: bool, attributed: bool) -> str:
@@ -104,28 +108,42 @@ def claim_kind(text: str, *, quoted: bool, attributed: bool) -> str:
 
 def checkworthiness_features(text: str, *, attributed: bool) -> dict[str, float]:
     """The features the score adds up, each between 0 and 1."""
-    lowered = text.lower()
-    words = word_count(text)
+    lowered = text.lower().replace("’", "'")
+    tokens = set(_WORD.findall(lowered))
+    words_in_text = word_count(text)
+    has_number = _NUMBER.search(text) is not None
     return {
-        "number": float(bool(_NUMBER.search(text))),
+        "number": float(has_number),
         "statistic": float(is_statistic(text)),
-        "magnitude": float(bool(_MAGNITUDE.search(lowered))),
-        "money": float(bool(_MONEY.search(lowered))),
-        "time_reference": float(bool(_TIME_REFERENCE.search(lowered))),
-        "factual_verb": float(bool(_FACTUAL_VERB.search(lowered))),
-        "trend": float(bool(_TREND.search(lowered))),
-        "public_topic": float(bool(_PUBLIC_TOPIC.search(lowered))),
+        "magnitude": float(not _MAGNITUDE.isdisjoint(tokens)),
+        "money": float(not _MONEY_WORDS.isdisjoint(tokens) or not _CURRENCY.isdisjoint(text)),
+        "time_reference": float(
+            (has_number or "year" in tokens or "years" in tokens)
+            and _TIME_REFERENCE.search(lowered) is not None
+        ),
+        "factual_verb": float(not _FACTUAL_VERB.isdisjoint(tokens)),
+        "trend": float(not _TREND.isdisjoint(tokens)),
+        "public_topic": float(not _PUBLIC_TOPIC.isdisjoint(tokens)),
         "named": min(3, len(_NAMED.findall(text))) / 3,
         "attributed": float(attributed),
-        "length": min(1.0, words / _LONG),
-        "first_person_opinion": float(bool(_FIRST_PERSON_OPINION.search(lowered))),
-        "first_person": float(bool(_FIRST_PERSON.search(lowered))),
-        "modal": float(bool(_MODAL.search(lowered))),
-        "hedge": float(bool(_HEDGE.search(lowered))),
+        "length": min(1.0, words_in_text / _LONG),
+        "first_person_opinion": float(
+            ("i" in tokens or "we" in tokens or "my" in tokens)
+            and _FIRST_PERSON_OPINION.search(lowered) is not None
+        ),
+        "first_person": float(not _FIRST_PERSON.isdisjoint(tokens)),
+        "modal": float(
+            not _MODAL.isdisjoint(tokens)
+            or ("to" in tokens and _MODAL_PHRASE.search(lowered) is not None)
+        ),
+        "hedge": float(not _HEDGE.isdisjoint(tokens)),
         "question": float(is_question(text)),
-        "short": float(words < _SHORT),
-        "filler": float(bool(_FILLER.search(lowered))),
-        "evaluative": float(bool(_EVALUATIVE.search(lowered))),
+        "short": float(words_in_text < _SHORT),
+        "filler": float(
+            _FILLER.match(lowered) is not None
+            or ("you" in tokens and _FILLER_PHRASE.search(lowered) is not None)
+        ),
+        "evaluative": float(not _EVALUATIVE.isdisjoint(tokens)),
     }
 
 
