@@ -21,7 +21,14 @@ from tests.harness import REDIS_URL, OutletSimulator, Stack, WorkerProcess, make
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_PATH = FIXTURES / "articles" / "memo-nato-daesh-2017.txt"
 TABLES = (
-    "claim_outlet", "verdict", "claim", "outlet", "audit_event", "article", "api_token", "user",
+    "claim_outlet",
+    "verdict",
+    "claim",
+    "outlet",
+    "audit_event",
+    "article",
+    "api_token",
+    "user",
 )
 
 

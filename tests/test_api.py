@@ -67,9 +67,7 @@ def test_a_non_json_body_is_refused(api, session):
 
 
 def test_a_malformed_date_is_refused_without_storing(api, session, demo_text):
-    response = api.post(
-        "/api/articles", json={"text": demo_text, "published_at": "last Tuesday"}
-    )
+    response = api.post("/api/articles", json={"text": demo_text, "published_at": "last Tuesday"})
     assert response.status_code == 400
     assert "ISO-8601" in response.get_json()["message"]
     assert session.exec(select(func.count()).select_from(Article)).one() == 0

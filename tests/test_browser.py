@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from flask import Flask
+from sqlmodel import col, func, select
 from werkzeug.serving import make_server
 
+from factcheck.models import Article, Claim
 from factcheck.web import create_app
 from tests.conftest import PASSWORD
 from tests.harness import Stack
+from tests.helpers import split_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -27,9 +31,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(stack: Stack, clean_database: None) -> Iterator[str]:
-    app: Flask = create_app(stack.settings)
+def serve(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -37,7 +39,20 @@ def live_server(stack: Stack, clean_database: None) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def live_server(stack: Stack, clean_database: None) -> Iterator[str]:
+    yield from serve(create_app(stack.settings))
+
+
+@pytest.fixture
+def short_lease_server(stack: Stack, clean_database: None) -> Iterator[str]:
+    """Leases of about two seconds, to see one expire."""
+    yield from serve(create_app(replace(stack.settings, lease_minutes=0.035)))
+
+
+# Module scope: Playwright's sync API keeps an event loop running in this thread while
+# the browser is open, and other modules' asyncio.run() cannot start beside it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -111,3 +126,86 @@ def test_filtering_the_queue_by_outlet_narrows_the_rows_and_the_address(
     assert "outlet=Reuters" in page.url
     page.get_by_label("Text").fill("symbolic")
     sync_api.expect(page.locator("tr[data-claim-id]")).to_have_count(1)
+
+
+def test_a_reviewer_decides_three_claims_with_the_keyboard_and_undoes_one(
+    page, live_server, session, demo_text
+):
+    split_now(session, demo_text)
+    page.goto(live_server + "/review")
+    on_screen = page.locator("#review [data-claim-id]")
+    decided = []
+
+    decided.append(on_screen.get_attribute("data-claim-id"))
+    page.keyboard.press("v")
+    sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", decided[-1])
+
+    sync_api.expect(on_screen).to_be_focused()  # focus lands on the next claim
+    decided.append(on_screen.get_attribute("data-claim-id"))
+    page.keyboard.press("d")
+    sync_api.expect(page.get_by_label("Note")).to_be_focused()
+    page.keyboard.type("The Reuters report says the opposite.")
+    page.keyboard.press("Enter")
+    sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", decided[-1])
+
+    sync_api.expect(on_screen).to_be_focused()
+    decided.append(on_screen.get_attribute("data-claim-id"))
+    page.keyboard.press("u")
+    page.keyboard.type("No source given.")
+    page.keyboard.press("Enter")
+    sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", decided[-1])
+    sync_api.expect(on_screen).to_be_focused()
+
+    page.keyboard.press("z")
+    sync_api.expect(on_screen).to_have_attribute("data-claim-id", decided[-1])
+    sync_api.expect(page.locator("#review")).to_contain_text("Verdict undone")
+
+    session.expire_all()
+    statuses = {
+        str(c.id): c.status.value
+        for c in session.exec(select(Claim).where(col(Claim.id).in_([int(d) for d in decided])))
+    }
+    assert statuses == {decided[0]: "verified", decided[1]: "disputed", decided[2]: "pending"}
+
+
+def test_the_question_mark_shows_the_keys(page, live_server):
+    page.goto(live_server + "/review")
+    page.keyboard.press("?")
+    sync_api.expect(page.get_by_role("dialog")).to_contain_text("Undo your last verdict")
+
+
+def test_two_reviewers_on_one_claim_the_late_verdict_is_refused(
+    browser, short_lease_server, make_user, session, demo_text
+):
+    split_now(session, demo_text)
+    make_user("ann")
+    make_user("bob")
+    ann_context, ann = logged_in_page(browser, short_lease_server, "ann")
+    bob_context, bob = logged_in_page(browser, short_lease_server, "bob")
+    try:
+        ann.goto(short_lease_server + "/review")
+        claim_id = ann.locator("#review [data-claim-id]").get_attribute("data-claim-id")
+        ann.wait_for_timeout(2500)  # ann's lease runs out while she reads
+        bob.goto(short_lease_server + "/review")
+        assert bob.locator("#review [data-claim-id]").get_attribute("data-claim-id") == claim_id
+        bob.keyboard.press("v")
+        sync_api.expect(bob.locator("#review")).to_contain_text("Marked verified")
+
+        ann.keyboard.press("v")
+
+        sync_api.expect(ann.locator("#review")).to_contain_text("bob marked it verified")
+        sync_api.expect(ann.locator("#review")).to_contain_text("Your verdict was not saved")
+    finally:
+        ann_context.close()
+        bob_context.close()
+
+
+def test_a_form_posted_without_the_csrf_token_is_refused(page, live_server, session):
+    page.goto(live_server + "/")
+    status = page.evaluate(
+        """() => fetch('/articles', {method: 'POST',
+              body: new URLSearchParams({text: 'A forged submission of enough words to count.'})})
+            .then(response => response.status)"""
+    )
+    assert status == 400
+    assert session.exec(select(func.count()).select_from(Article)).one() == 0

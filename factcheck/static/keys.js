@@ -18,7 +18,8 @@
       note.focus();
       return;
     }
-    form.requestSubmit(form.querySelector(`button[value="${status}"]`));
+    // A click (not requestSubmit) so that htmx sends the button's status value too.
+    form.querySelector(`button[value="${status}"]`).click();
   }
 
   function move(step) {
@@ -56,12 +57,7 @@
     event.preventDefault();
   });
 
-  // After htmx swaps in the next claim, focus lands on it for the keyboard and for
-  // screen readers.
-  document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.target?.id === "review") {
-      pendingDecision = null;
-      document.querySelector("#review [data-claim-id]")?.focus();
-    }
-  });
+  // A verdict or skip on its way: the pending d/u no longer applies. (Focus on the next
+  // claim is htmx's own: the swapped-in claim carries autofocus.)
+  document.addEventListener("htmx:beforeRequest", () => { pendingDecision = null; });
 })();

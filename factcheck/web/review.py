@@ -75,7 +75,9 @@ def _render_review(
 ) -> ResponseReturnValue:
     context = _claim_context(claim) if claim is not None else {"claim": None}
     template = "review/_review.html" if htmx else "review/index.html"
-    page = render_template(template, message=message, message_is_error=status >= 400, **context)
+    page = render_template(
+        template, message=message, message_is_error=status >= 400, review_focus=True, **context
+    )
     return page, status, {"Vary": "HX-Request"}
 
 

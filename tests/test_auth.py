@@ -1,0 +1,138 @@
+"""Who may do what: every route, for the anonymous and for every role, from the URL map."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+
+import pytest
+from flask import Flask
+
+from factcheck.accounts import create_token
+from factcheck.config import load_settings
+from factcheck.db import session_scope
+from factcheck.models import Role
+from factcheck.web import create_app
+from factcheck.web.auth import PUBLIC_ENDPOINTS
+from tests.conftest import PASSWORD, log_in
+
+
+def every_route() -> list[tuple[str, str, str]]:
+    """(rule, method, endpoint) of every non-public route: a new route is tested as soon
+    as it exists."""
+    app = create_app(load_settings({"FACTCHECK_INSTANCE_DIR": tempfile.mkdtemp()}))
+    return sorted(
+        (rule.rule, method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint not in PUBLIC_ENDPOINTS
+    )
+
+
+ROUTES = every_route()
+
+
+def concrete(rule: str) -> str:
+    return re.sub(r"<(?:int:)?[^>]+>", "1", rule)
+
+
+def required_role(app: Flask, endpoint: str) -> Role:
+    return getattr(app.view_functions[endpoint], "required_role", Role.REVIEWER)
+
+
+@pytest.mark.parametrize(
+    ("rule", "method", "endpoint"), ROUTES, ids=[f"{m} {r}" for r, m, _ in ROUTES]
+)
+def test_the_anonymous_are_sent_to_the_login_page(app, rule, method, endpoint):
+    response = app.test_client().open(concrete(rule), method=method)
+    if rule.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(
+    ("rule", "method", "endpoint"), ROUTES, ids=[f"{m} {r}" for r, m, _ in ROUTES]
+)
+def test_each_role_reaches_exactly_the_routes_its_role_allows(
+    app, stack, make_user, role, rule, method, endpoint
+):
+    make_user("someone", role)
+    if rule.startswith("/api/"):
+        with session_scope(stack.settings.database_url) as db:
+            token = create_token(db, username="someone", name="t", actor="t").token
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    else:
+        client = log_in(app, "someone")
+    response = client.open(concrete(rule), method=method)
+    assert response.status_code != 401
+    if role.allows(required_role(app, endpoint)):
+        assert response.status_code != 403
+    else:
+        assert response.status_code == 403
+
+
+def test_the_login_page_is_public_and_labelled(app):
+    page = app.test_client().get("/login").get_data(as_text=True)
+    assert '<label for="username">Username</label>' in page
+    assert '<label for="password">Password</label>' in page
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app, make_user):
+    make_user("rita")
+    response = app.test_client().post("/login", data={"username": "rita", "password": "nope"})
+    assert response.status_code == 401
+    assert b"Wrong username or password" in response.data
+
+
+def test_logins_are_rate_limited_per_account(app, make_user):
+    make_user("rita")
+    client = app.test_client()
+    for _ in range(5):
+        client.post("/login", data={"username": "rita", "password": "guess"})
+
+    response = client.post("/login", data={"username": "rita", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert b"Too many failed logins" in response.data
+
+
+def test_logins_are_rate_limited_per_address(app, make_user):
+    make_user("rita")
+    client = app.test_client()
+    for attempt in range(20):
+        client.post("/login", data={"username": f"nobody{attempt}", "password": "guess"})
+
+    assert client.post("/login", data={"username": "rita", "password": PASSWORD}).status_code == 429
+
+
+def test_a_disabled_user_cannot_log_in(app, make_user, session):
+    user = make_user("rita")
+    from factcheck.accounts import disable_user
+
+    disable_user(session, username=user.username, actor="t")
+    session.commit()
+    response = app.test_client().post("/login", data={"username": "rita", "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_login_never_redirects_off_site(app, make_user):
+    make_user("rita")
+    response = app.test_client().post(
+        "/login", data={"username": "rita", "password": PASSWORD, "next": "//evil.example/x"}
+    )
+    assert response.headers["Location"] == "/queue"
+
+
+def test_session_cookies_are_secure_httponly_and_same_site_by_default(tmp_path):
+    app = create_app(load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path)}))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_passwords_are_stored_with_a_key_derivation_function(session, make_user):
+    assert make_user("rita").password_hash.startswith("scrypt:")

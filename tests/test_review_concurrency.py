@@ -1,0 +1,110 @@
+"""Twenty reviewers at once: no claim handed out twice, no verdict lost."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
+
+from factcheck.accounts import add_user
+from factcheck.db import get_engine
+from factcheck.models import Claim, ClaimStatus, Role, Verdict, utcnow
+from factcheck.review import decide, take_next
+from tests.harness import Stack
+from tests.helpers import split_now
+
+REVIEWERS = 20
+LEASE = timedelta(minutes=10)
+
+
+def run_together(worker, count: int) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = worker(index)
+        except BaseException as error:  # reported below, so a failed thread fails the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_twenty_reviewers_taking_leases_at_once_get_twenty_different_claims(
+    stack: Stack, session: Session, demo_text: str
+):
+    for copy in range(2):
+        split_now(session, f"{demo_text}\n\nCopy {copy}.")
+    users = [
+        add_user(
+            session, username=f"r{i}", password="a long password", role=Role.REVIEWER, actor="t"
+        )
+        for i in range(REVIEWERS)
+    ]
+    session.commit()
+    engine = get_engine(stack.settings.database_url)
+
+    def take(index: int) -> int | None:
+        with Session(engine, expire_on_commit=False) as own:
+            claim = take_next(
+                own,
+                user=own.get(type(users[index]), users[index].id),
+                now=utcnow(),
+                lease_for=LEASE,
+            )
+            own.commit()
+            return claim.id if claim else None
+
+    taken = run_together(take, REVIEWERS)
+
+    assert None not in taken
+    assert len(set(taken)) == REVIEWERS, Counter(taken).most_common(3)
+
+
+def test_twenty_reviewers_deciding_at_once_lose_no_verdict(
+    stack: Stack, session: Session, demo_text: str
+):
+    for copy in range(2):
+        split_now(session, f"{demo_text}\n\nCopy {copy}.")
+    users = [
+        add_user(
+            session, username=f"d{i}", password="a long password", role=Role.REVIEWER, actor="t"
+        )
+        for i in range(REVIEWERS)
+    ]
+    session.commit()
+    engine = get_engine(stack.settings.database_url)
+
+    def take_and_decide(index: int) -> int:
+        with Session(engine, expire_on_commit=False) as own:
+            user = own.get(type(users[index]), users[index].id)
+            claim = take_next(own, user=user, now=utcnow(), lease_for=LEASE)
+            own.commit()
+            decide(
+                own,
+                user=user,
+                claim_id=claim.id,
+                status=ClaimStatus.VERIFIED,
+                seen_version=claim.version,
+                now=utcnow(),
+            )
+            own.commit()
+            return claim.id
+
+    decided = run_together(take_and_decide, REVIEWERS)
+
+    session.expire_all()
+    assert len(set(decided)) == REVIEWERS
+    assert session.exec(select(func.count()).select_from(Verdict)).one() == REVIEWERS
+    verified = select(func.count()).where(Claim.status == ClaimStatus.VERIFIED)
+    assert session.exec(verified).one() == REVIEWERS

@@ -1,0 +1,376 @@
+"""The review queue's rules: leases, expiry, skip, verdicts, undo window and reopen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from factcheck.accounts import add_user
+from factcheck.errors import Conflict, UserError
+from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, User, Verdict, utcnow
+from factcheck.review import (
+    UNDO_WINDOW,
+    ReviewFilter,
+    decide,
+    expire_leases,
+    held_claim,
+    release_all,
+    release_lease,
+    reopen,
+    take_next,
+    undo_last,
+)
+from tests.helpers import split_now
+
+LEASE = timedelta(minutes=10)
+DECIDED = [ClaimStatus.VERIFIED, ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED]
+
+
+@pytest.fixture
+def people(session: Session) -> dict[str, User]:
+    users = {
+        name: add_user(session, username=name, password="a long password", role=role, actor="t")
+        for name, role in [("ann", Role.REVIEWER), ("bob", Role.REVIEWER), ("eve", Role.EDITOR)]
+    }
+    session.commit()
+    return users
+
+
+@pytest.fixture
+def article(session: Session, demo_text: str) -> Article:
+    return split_now(session, demo_text)
+
+
+def actions(session: Session) -> list[str]:
+    return list(
+        session.exec(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "claim")
+            .order_by(col(AuditEvent.id))
+        ).all()
+    )
+
+
+def set_status(session: Session, claim: Claim, status: ClaimStatus) -> Claim:
+    claim.status = status
+    session.add(claim)
+    session.commit()
+    session.refresh(claim)
+    return claim
+
+
+def test_the_first_claim_handed_out_is_the_most_check_worthy(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+
+    best = max(article.claims, key=lambda c: (c.checkworthiness, -c.id))
+    assert claim.id == best.id
+    assert claim.leased_by_id == people["ann"].id
+    assert actions(session) == ["lease.taken"]
+
+
+def test_two_reviewers_never_get_the_same_claim(session, people, article):
+    now = utcnow()
+    first = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    second = take_next(session, user=people["bob"], now=now, lease_for=LEASE)
+    assert first.id != second.id
+
+
+def test_a_reviewer_who_holds_a_claim_gets_it_again_with_a_longer_lease(session, people, article):
+    now = utcnow()
+    first = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    later = now + timedelta(minutes=5)
+    again = take_next(session, user=people["ann"], now=later, lease_for=LEASE)
+
+    assert again.id == first.id
+    assert held_claim(session, user=people["ann"], now=later + timedelta(minutes=9)).id == first.id
+
+
+def test_an_expired_lease_lets_another_reviewer_take_the_claim(session, people, article):
+    now = utcnow()
+    only = ReviewFilter(article_id=article.id, speaker="Tillerson")
+    ann_claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE, review_filter=only)
+
+    after_expiry = now + LEASE + timedelta(seconds=1)
+    bob_claim = take_next(
+        session, user=people["bob"], now=after_expiry, lease_for=LEASE, review_filter=only
+    )
+
+    assert bob_claim.id == ann_claim.id
+    assert actions(session) == ["lease.taken", "lease.expired", "lease.taken"]
+
+
+def test_the_sweep_frees_expired_leases_with_an_event(session, people, article):
+    now = utcnow()
+    take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    assert expire_leases(session, now=now + LEASE + timedelta(seconds=1)) == 1
+    assert held_claim(session, user=people["ann"], now=now) is None
+    assert actions(session)[-1] == "lease.expired"
+
+
+def test_skip_releases_the_claim_and_the_next_one_is_another(session, people, article):
+    now = utcnow()
+    skipped = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    assert release_lease(session, user=people["ann"], claim_id=skipped.id, reason="skip")
+
+    following = take_next(session, user=people["ann"], now=now, lease_for=LEASE, skip=[skipped.id])
+    for_bob = take_next(session, user=people["bob"], now=now, lease_for=LEASE)
+
+    assert following.id != skipped.id
+    assert for_bob.id == skipped.id  # still in the queue for others
+
+
+def test_logging_out_releases_every_lease(session, people, article):
+    take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+    assert release_all(session, user=people["ann"], reason="logout") == 1
+    assert held_claim(session, user=people["ann"], now=utcnow()) is None
+
+
+def test_a_pinned_article_comes_first(session, people, article, demo_text):
+    other = split_now(session, demo_text.replace("NATO", "The alliance"))
+    other.pinned = True
+    session.add(other)
+    session.commit()
+
+    claim = take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+    assert claim.article_id == other.id
+
+
+def test_filters_narrow_what_is_handed_out(session, people, article):
+    claim = take_next(
+        session,
+        user=people["ann"],
+        now=utcnow(),
+        lease_for=LEASE,
+        review_filter=ReviewFilter(outlet="Al Jazeera"),
+    )
+    assert [o.name for o in claim.outlets] == ["Al Jazeera"]
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_decided_claims_are_never_handed_out(session, people, article, status):
+    for claim in article.claims:
+        set_status(session, claim, status)
+    assert take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE) is None
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_a_verdict_is_recorded_with_its_note_and_frees_the_lease(session, people, article, status):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    seen = claim.version
+
+    decided = decide(
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=status,
+        seen_version=claim.version,
+        now=now,
+        note="Checked against the Reuters story.",
+        evidence_urls=["https://reuters.com/x"],
+    )
+    session.commit()
+
+    assert decided.status == status
+    assert decided.version == seen + 1
+    assert decided.leased_by_id is None
+    assert decided.decided_by.username == "ann"
+    verdict = session.exec(select(Verdict)).one()
+    assert (verdict.status, verdict.note) == (status, "Checked against the Reuters story.")
+    assert actions(session) == ["lease.taken", "verdict"]
+
+
+@pytest.mark.parametrize("status", [ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED])
+def test_disputed_and_unsourced_need_a_note(session, people, article, status):
+    claim = take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+    with pytest.raises(UserError, match="A note is required"):
+        decide(
+            session,
+            user=people["ann"],
+            claim_id=claim.id,
+            status=status,
+            seen_version=claim.version,
+            now=utcnow(),
+            note="  ",
+        )
+
+
+def test_evidence_must_be_web_addresses(session, people, article):
+    claim = take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+    with pytest.raises(UserError, match="not a web address"):
+        decide(
+            session,
+            user=people["ann"],
+            claim_id=claim.id,
+            status=ClaimStatus.VERIFIED,
+            seen_version=claim.version,
+            now=utcnow(),
+            evidence_urls=["javascript:alert(1)"],
+        )
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_a_verdict_on_a_claim_decided_meanwhile_is_refused_with_what_changed(
+    session, people, article, status
+):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    seen = claim.version
+    release_lease(session, user=people["ann"], claim_id=claim.id, reason="skip")
+    decide(
+        session,
+        user=people["bob"],
+        claim_id=claim.id,
+        status=status,
+        seen_version=seen,
+        now=now,
+        note="bob's reason",
+    )
+    session.commit()
+
+    with pytest.raises(Conflict, match=f"bob marked it {status.value}.*bob's reason"):
+        decide(
+            session,
+            user=people["ann"],
+            claim_id=claim.id,
+            status=ClaimStatus.VERIFIED,
+            seen_version=seen,
+            now=now,
+        )
+
+
+def test_a_verdict_on_a_claim_another_reviewer_holds_is_refused(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    with pytest.raises(Conflict, match="ann is reviewing it now"):
+        decide(
+            session,
+            user=people["bob"],
+            claim_id=claim.id,
+            status=ClaimStatus.VERIFIED,
+            seen_version=claim.version,
+            now=now,
+        )
+
+
+def test_undo_within_the_window_brings_the_claim_back_to_its_reviewer(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    decide(
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=now,
+    )
+    session.commit()
+
+    back = undo_last(
+        session, user=people["ann"], now=now + UNDO_WINDOW - timedelta(seconds=1), lease_for=LEASE
+    )
+
+    assert back.id == claim.id
+    assert back.status == ClaimStatus.PENDING
+    assert back.leased_by_id == people["ann"].id
+    assert session.exec(select(Verdict.undone_at)).one() is not None
+    assert actions(session)[-1] == "verdict.undo"
+
+
+def test_undo_after_the_window_is_refused(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    decide(
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=now,
+    )
+    with pytest.raises(Conflict, match="no verdict of yours from the last 30 seconds"):
+        undo_last(
+            session,
+            user=people["ann"],
+            now=now + UNDO_WINDOW + timedelta(seconds=1),
+            lease_for=LEASE,
+        )
+
+
+def test_undo_of_a_claim_changed_since_is_refused(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    decide(
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=now,
+    )
+    reopen(session, user=people["eve"], claim_id=claim.id, reason="wrong source", now=now)
+    decide(
+        session,
+        user=people["bob"],
+        claim_id=claim.id,
+        status=ClaimStatus.DISPUTED,
+        seen_version=claim.version,  # as refreshed by the reopen: what bob sees
+        now=now,
+        note="no",
+    )
+
+    with pytest.raises(Conflict):
+        undo_last(session, user=people["ann"], now=now, lease_for=LEASE)
+
+
+def test_one_cannot_undo_another_reviewers_verdict(session, people, article):
+    now = utcnow()
+    claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    decide(
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=now,
+    )
+    with pytest.raises(Conflict):
+        undo_last(session, user=people["bob"], now=now, lease_for=LEASE)
+
+
+@pytest.mark.parametrize("status", DECIDED)
+def test_an_editor_reopens_a_verdict_and_the_claim_returns_to_the_queue(
+    session, people, article, status
+):
+    claim = set_status(session, article.claims[0], status)
+    seen = claim.version
+
+    reopened = reopen(
+        session, user=people["eve"], claim_id=claim.id, reason="new evidence", now=utcnow()
+    )
+    session.commit()
+
+    assert reopened.status == ClaimStatus.PENDING
+    assert reopened.version == seen + 1
+    assert actions(session) == ["verdict.reopen"]
+    assert take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE) is not None
+
+
+def test_a_pending_claim_cannot_be_reopened(session, people, article):
+    with pytest.raises(Conflict, match="no verdict to reopen"):
+        reopen(session, user=people["eve"], claim_id=article.claims[0].id, reason="x", now=utcnow())
+
+
+def test_a_reviewer_cannot_reopen(session, people, article):
+    claim = set_status(session, article.claims[0], ClaimStatus.VERIFIED)
+    with pytest.raises(UserError, match="Only editors"):
+        reopen(session, user=people["ann"], claim_id=claim.id, reason="x", now=utcnow())
+
+
+def test_reopening_needs_a_reason(session, people, article):
+    claim = set_status(session, article.claims[0], ClaimStatus.VERIFIED)
+    with pytest.raises(UserError, match="Say why"):
+        reopen(session, user=people["eve"], claim_id=claim.id, reason=" ", now=utcnow())

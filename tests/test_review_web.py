@@ -1,0 +1,173 @@
+"""The review pages: the leased claim on screen, verdicts, skip, undo, conflicts, reopen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from factcheck.models import Claim, ClaimStatus
+from tests.conftest import log_in
+from tests.helpers import split_now
+
+HTMX = {"HX-Request": "true"}
+
+
+def claim_on_screen(page: bytes) -> tuple[int, int]:
+    """The id and version of the claim under review in a page or partial."""
+    claim_id = int(re.search(rb'data-claim-id="(\d+)"', page).group(1))
+    version = int(re.search(rb'name="version" value="(\d+)"', page).group(1))
+    return claim_id, version
+
+
+@pytest.fixture
+def article(session, demo_text):
+    return split_now(session, demo_text)
+
+
+def test_review_shows_a_leased_claim_with_its_verdict_buttons(client, article):
+    page = client.get("/review")
+
+    assert page.status_code == 200
+    for label in (b"Verified", b"Disputed", b"Unsourced", b"Skip", b'aria-live="polite"'):
+        assert label in page.data
+    claim_id, _ = claim_on_screen(page.data)
+    assert claim_id in {c.id for c in article.claims}
+
+
+def test_a_verdict_swaps_in_the_next_claim(client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+
+    response = client.post(
+        f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert b"Marked verified" in response.data
+    assert b"<html" not in response.data
+    next_id, _ = claim_on_screen(response.data)
+    assert next_id != claim_id
+    assert session.get(Claim, claim_id).status == ClaimStatus.VERIFIED
+
+
+def test_without_javascript_a_verdict_redirects_to_the_next_claim(client, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    response = client.post(
+        f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/review")
+
+
+def test_disputed_without_a_note_is_refused_and_the_claim_stays(client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+
+    response = client.post(
+        f"/claims/{claim_id}/verdict", data={"status": "disputed", "version": version}, headers=HTMX
+    )
+
+    assert response.status_code == 400
+    assert b"A note is required" in response.data
+    assert claim_on_screen(response.data)[0] == claim_id
+    assert session.get(Claim, claim_id).status == ClaimStatus.PENDING
+
+
+def test_a_stale_verdict_is_refused_with_409_and_what_changed(client, app, make_user, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
+    make_user("other")
+
+    response = log_in(app, "other").post(
+        f"/claims/{claim_id}/verdict",
+        data={"status": "disputed", "note": "no", "version": version},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 409
+    assert b"rita marked it verified" in response.data
+
+
+def test_skip_moves_on_to_another_claim(client, article):
+    claim_id, _ = claim_on_screen(client.get("/review").data)
+    response = client.post(f"/claims/{claim_id}/skip", headers=HTMX)
+    assert claim_on_screen(response.data)[0] != claim_id
+
+
+def test_undo_brings_the_last_verdict_back_on_screen(client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
+
+    response = client.post("/review/undo", headers=HTMX)
+
+    assert b"Verdict undone" in response.data
+    assert claim_on_screen(response.data)[0] == claim_id
+    assert session.get(Claim, claim_id).status == ClaimStatus.PENDING
+
+
+def test_undo_with_nothing_to_undo_says_so(client, article):
+    response = client.post("/review/undo", headers=HTMX)
+    assert response.status_code == 409
+    assert b"no verdict of yours" in response.data
+
+
+def test_the_queue_shows_who_is_reviewing_what(client, app, make_user, article):
+    client.get("/review")
+    make_user("watcher")
+    page = log_in(app, "watcher").get("/queue").get_data(as_text=True)
+    assert "being reviewed by rita" in page
+    assert "Reviewing now: 1" in page
+
+
+def test_logging_out_releases_the_lease(client, session, article):
+    claim_id, _ = claim_on_screen(client.get("/review").data)
+    client.post("/logout")
+    session.expire_all()
+    assert session.get(Claim, claim_id).leased_by_id is None
+
+
+def test_an_editor_reopens_a_verdict_from_the_claim_page(client, editor_client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    client.post(
+        f"/claims/{claim_id}/verdict",
+        data={"status": "disputed", "note": "Reuters says otherwise", "version": version},
+    )
+
+    response = editor_client.post(f"/claims/{claim_id}/reopen", data={"reason": "new facts"})
+
+    assert response.status_code == 303
+    page = editor_client.get(f"/claims/{claim_id}").get_data(as_text=True)
+    assert "reopened" in page and "new facts" in page
+    session.expire_all()
+    assert session.get(Claim, claim_id).status == ClaimStatus.PENDING
+
+
+def test_the_claim_view_shows_the_same_claim_seen_in_other_articles(client, session, demo_text):
+    first = split_now(session, demo_text)
+    second = split_now(session, "Opening paragraph of another report.\n\n" + demo_text)
+    quote = next(c for c in second.claims if c.text.startswith("“NATO as an institution"))
+
+    page = client.get(f"/claims/{quote.id}").get_data(as_text=True)
+
+    assert "Seen before" in page
+    assert first.title in page
+
+
+def test_an_empty_queue_says_so(client):
+    assert b"No claim is waiting for review" in client.get("/review").data
+
+
+def test_evidence_links_are_kept(client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    client.post(
+        f"/claims/{claim_id}/verdict",
+        data={
+            "status": "verified",
+            "version": version,
+            "evidence": "https://example.org/a\nhttps://example.org/b",
+        },
+    )
+    assert session.exec(select(Claim.evidence_urls).where(Claim.id == claim_id)).one() == [
+        "https://example.org/a",
+        "https://example.org/b",
+    ]
