@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from factcheck.config import Settings, load_settings
 from factcheck.db import session_scope
@@ -316,7 +316,7 @@ def _first_admin(settings: Settings) -> None:
 
 def _load_demo(settings: Settings) -> None:
     with session_scope(settings.database_url) as session:
-        has_articles = session.query(Article.id).first() is not None
+        has_articles = session.exec(select(Article.id)).first() is not None
     if not has_articles and DEMO_ARTICLE.exists():
         article_id, _created = _submit(settings, str(DEMO_ARTICLE))
         click.echo(f"loaded the demo article as article {article_id}")
@@ -330,6 +330,9 @@ def serve(port: int | None, host: str) -> None:
     from factcheck.web import create_app
 
     port = port or int(os.environ.get("PORT") or 5000)
+    # This server speaks plain http on this machine: a Secure cookie would never come
+    # back from some browsers. Behind TLS (gunicorn at newsroom scale) the default holds.
+    os.environ.setdefault("FACTCHECK_SECURE_COOKIES", "0")
     app = create_app(_settings())
     click.echo(f"factcheck is at http://{host}:{port}/")
     app.run(host=host, port=port, threaded=True, use_reloader=False)

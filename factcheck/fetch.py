@@ -88,7 +88,7 @@ def fetch_page(
             check_url(url, allow_hosts=allow_hosts)
             try:
                 with client.stream("GET", url) as response:
-                    if response.is_redirect:
+                    if response.has_redirect_location:
                         url = urljoin(url, response.headers["location"])
                         continue
                     return _page_from(response, url, max_bytes)
@@ -100,7 +100,7 @@ def fetch_page(
 
 
 def _page_from(response: httpx.Response, url: str, max_bytes: int) -> FetchedPage:
-    if response.status_code >= 400:
+    if response.status_code >= 300:
         raise FetchError(f"{url} answered {response.status_code} {response.reason_phrase}.")
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in TEXT_TYPES:

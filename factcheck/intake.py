@@ -105,13 +105,15 @@ def submit_article(
         sha256=sha256,
         submitted_by=submitted_by,
     )
+    session.add(article)
     try:
-        # A savepoint: when another request stored the same text a moment ago, only
-        # this insert is undone and the stored article is returned.
-        with session.begin_nested():
-            session.add(article)
-            session.flush()
+        session.flush()
     except IntegrityError:
+        # Another request stored the same text a moment ago. No savepoint here: pysqlite
+        # commits on RELEASE SAVEPOINT, which would let a later failure (the audit
+        # event) leave the article behind. The submission is the transaction's first
+        # write, so rolling it all back loses nothing.
+        session.rollback()
         existing = session.exec(select(Article).where(Article.sha256 == sha256)).one()
         return Submission(existing, created=False)
     record_event(

@@ -8,7 +8,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -117,6 +117,15 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("article_id", "position", name="uq_claim_article_position"),
         Index("ix_claim_status_checkworthiness", "status", "checkworthiness"),
+        # The review queue's order over pending claims only (see review._next_candidate).
+        Index(
+            "ix_claim_pending_priority",
+            text("checkworthiness DESC"),
+            "article_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -94,27 +94,31 @@ def held_claim(session: Session, *, user: User, now: datetime) -> Claim | None:
 def _next_candidate(
     session: Session, *, now: datetime, review_filter: ReviewFilter, skip: Collection[int]
 ) -> tuple[int, int | None] | None:
-    query = (
-        select(Claim.id, Claim.leased_by_id)
-        .join(Article, col(Article.id) == Claim.article_id)
-        .where(
-            Claim.status == ClaimStatus.PENDING, _lease_is_free(now), *review_filter.conditions()
-        )
-        .order_by(
-            col(Article.pinned).desc(),
-            col(Claim.checkworthiness).desc(),
-            col(Article.created_at),
-            col(Claim.id),
-        )
-        .limit(1)
-        # PostgreSQL: concurrent reviewers pass over each other's candidate row instead
-        # of waiting for it; SQLite ignores this and serialises the writes below.
-        .with_for_update(skip_locked=True, of=Claim)
-    )
+    """The queue's order: claims of pinned articles first, then the most check-worthy,
+    then the oldest article (article ids grow with age). Each step reads the partial
+    index ix_claim_pending_priority and stops at the first free row."""
+    conditions = [
+        Claim.status == ClaimStatus.PENDING,
+        _lease_is_free(now),
+        *review_filter.conditions(),
+    ]
     if skip:
-        query = query.where(col(Claim.id).not_in(list(skip)))
-    row = session.exec(query).first()
-    return (row[0], row[1]) if row else None
+        conditions.append(col(Claim.id).not_in(list(skip)))
+    pinned = select(Article.id).where(col(Article.pinned).is_(True))
+    for scope in ([col(Claim.article_id).in_(pinned)], []):
+        query = (
+            select(Claim.id, Claim.leased_by_id)
+            .where(*conditions, *scope)
+            .order_by(col(Claim.checkworthiness).desc(), col(Claim.article_id), col(Claim.id))
+            .limit(1)
+            # PostgreSQL: concurrent reviewers pass over each other's candidate row
+            # instead of waiting for it; SQLite ignores this and serialises the writes.
+            .with_for_update(skip_locked=True)
+        )
+        row = session.exec(query).first()
+        if row is not None:
+            return row[0], row[1]
+    return None
 
 
 def take_next(

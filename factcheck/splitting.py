@@ -167,6 +167,24 @@ def reset_failed(session: Session, article_id: int, *, actor: str) -> Article:
     return article
 
 
+def set_pinned(session: Session, *, article_id: int, pinned: bool, actor: str) -> Article:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"There is no article {article_id}.")
+    if article.pinned != pinned:
+        record_event(
+            session,
+            actor=actor,
+            action="article.pin" if pinned else "article.unpin",
+            object_type="article",
+            object_id=article_id,
+            before={"pinned": article.pinned},
+            after={"pinned": pinned},
+        )
+        article.pinned = pinned
+    return article
+
+
 def requeue_stalled(session: Session, *, now: datetime, stale_after: timedelta) -> list[int]:
     """Articles whose split was never dispatched, was lost with its message, or died with
     its worker (received or splitting, untouched for longer than `stale_after`), put back

@@ -18,6 +18,7 @@ from factcheck.outlets import Registry, load_registry
 
 SPLIT_TASK = "tasks.splitting.split_article"
 SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"
+EXPIRE_LEASES_TASK = "tasks.review.expire_review_leases"
 
 celery_app = Celery("factcheck")
 
@@ -66,7 +67,8 @@ def celery_config(config: Settings) -> dict[str, Any]:
             "sweep-stalled-articles": {
                 "task": SWEEP_TASK,
                 "schedule": config.sweep_interval_seconds,
-            }
+            },
+            "expire-review-leases": {"task": EXPIRE_LEASES_TASK, "schedule": 60.0},
         },
         "beat_schedule_filename": str(config.instance_dir / "celerybeat-schedule"),
         "worker_hijack_root_logger": False,

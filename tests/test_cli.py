@@ -114,3 +114,47 @@ def test_retry_of_an_article_that_did_not_fail_is_refused(stack, session, demo_t
 
     assert result.exit_code == 1
     assert "only a failed split can be retried" in result.output
+
+
+def test_users_are_added_listed_promoted_and_disabled(stack, clean_database):
+    code, output = run_cli_input(
+        stack,
+        "a long enough password\n",
+        "users",
+        "add",
+        "nina",
+        "--role",
+        "editor",
+        "--password-stdin",
+    )
+    assert code == 0, output
+    assert "added nina (editor)" in output
+
+    assert run_cli(stack, "users", "set-role", "nina", "admin")[1].strip() == "nina is now admin"
+    assert run_cli(stack, "users", "disable", "nina")[1].strip() == "nina is disabled"
+    listed = run_cli(stack, "users", "list")[1]
+    assert "nina" in listed and "admin" in listed and "(disabled)" in listed
+
+
+def test_a_short_password_is_refused(stack, clean_database):
+    code, output = run_cli_input(stack, "short\n", "users", "add", "nina", "--password-stdin")
+    assert code == 1
+    assert "at least 10 characters" in output
+
+
+def test_a_token_is_printed_once_and_works_on_the_api(stack, clean_database, make_user):
+    from factcheck.web import create_app
+
+    make_user("bot")
+    code, output = run_cli(stack, "tokens", "create", "bot", "--name", "ci")
+    token = output.strip()
+
+    assert code == 0 and token.startswith("fct_")
+    client = create_app(stack.settings).test_client()
+    response = client.get("/api/articles", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def run_cli_input(stack: Stack, stdin: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env=stack.env, input=stdin)
+    return result.exit_code, result.output

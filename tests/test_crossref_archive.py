@@ -95,7 +95,9 @@ def test_a_damaged_compressed_record_is_detected(tmp_path: Path):
     data = bytearray(path.read_bytes())
     data[record.locator.length // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ArchiveError, match="damaged"):
+    # Depending on where the flipped byte lands, gzip fails to inflate ("damaged") or
+    # inflates to other bytes whose SHA-256 no longer matches ("altered"): both detected.
+    with pytest.raises(ArchiveError, match="damaged|altered"):
         archive.read(record.locator, sha256=record.sha256)
 
 

@@ -104,3 +104,9 @@ def test_the_page_is_decoded_with_its_declared_charset(outlets: OutletSimulator)
         content_type="text/html; charset=iso-8859-1",
     )
     assert "Müller" in fetch_page(outlets.url("/latin"), allow_hosts=LOOPBACK).text
+
+
+def test_a_3xx_without_a_location_is_an_error_not_a_crash(outlets: OutletSimulator):
+    outlets.page("/choices", "<p>pick one</p>", status=300)
+    with pytest.raises(FetchError, match="answered 300"):
+        fetch_page(outlets.url("/choices"), allow_hosts=LOOPBACK)

@@ -103,3 +103,30 @@ def test_html_is_stored_with_its_extracted_text_and_no_script(session):
     assert "alert" not in article.text
     assert "finance minister resigned" in article.text
     assert article.html == html
+
+
+def test_the_same_article_submitted_at_the_same_instant_is_stored_once(
+    stack: Stack, session, demo_text
+):
+    import threading
+
+    from factcheck.db import get_engine
+
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+
+    def submit() -> None:
+        with Session(get_engine(stack.settings.database_url), expire_on_commit=False) as own:
+            barrier.wait()
+            article = submit_article(own, content=demo_text, submitted_by="racer").article
+            own.commit()
+            ids.append(article.id)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(ids) == 4 and len(set(ids)) == 1
+    assert count(session, Article) == 1

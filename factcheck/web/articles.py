@@ -11,10 +11,11 @@ from sqlmodel import col, func, select
 from factcheck.errors import UserError
 from factcheck.highlight import paragraphs_with_claims
 from factcheck.intake import Upload, read_submission, submit_article
-from factcheck.models import Article, ArticleState, Claim
+from factcheck.models import Article, ArticleState, Claim, Role
 from factcheck.serialize import claim_counts
-from factcheck.splitting import reset_failed
+from factcheck.splitting import reset_failed, set_pinned
 from factcheck.web import htmx
+from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
 
 bp = Blueprint("articles", __name__)
@@ -120,6 +121,21 @@ def status(article_id: int) -> ResponseReturnValue:
         # Tells the page to load the claims that have just arrived.
         headers["HX-Trigger"] = "article-settled"
     return render_template("articles/_status.html", article=article), 200, headers
+
+
+@bp.post("/articles/<int:article_id>/pin")
+@role_required(Role.EDITOR)
+def pin(article_id: int) -> ResponseReturnValue:
+    """An editor puts (or takes) the article's claims at the top of the review queue."""
+    session = get_session()
+    set_pinned(
+        session,
+        article_id=article_id,
+        pinned=request.form.get("pinned") == "1",
+        actor=current_user.username,
+    )
+    session.commit()
+    return redirect(url_for("articles.show", article_id=article_id), code=303)
 
 
 @bp.post("/articles/<int:article_id>/retry")

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from factcheck.accounts import authenticate, user_for_token
+from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User
 from factcheck.review import release_all
@@ -112,6 +113,14 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     db = get_session()
     release_all(db, user=current_user, reason="logout")
+    record_event(
+        db,
+        actor=current_user.username,
+        action="logout",
+        object_type="user",
+        object_id=current_user.id,
+        address=request.remote_addr,
+    )
     db.commit()
     logout_user()
     session.clear()

@@ -1,0 +1,118 @@
+"""Every state change writes its audit event in the same transaction: no event, no change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
+
+from factcheck.accounts import add_user
+from factcheck.db import get_engine
+from factcheck.intake import submit_article
+from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, utcnow
+from factcheck.review import decide, take_next
+from tests.harness import Stack
+from tests.helpers import split_now
+
+REFUSE = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$",
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+    ],
+}
+ALLOW = {
+    "sqlite": ["DROP TRIGGER refuse_audit"],
+    "postgresql": ["DROP TRIGGER refuse_audit ON audit_event", "DROP FUNCTION refuse_audit()"],
+}
+
+
+@pytest.fixture
+def audit_log_refuses_writes(stack: Stack, session: Session) -> Iterator[None]:
+    engine = get_engine(stack.settings.database_url)
+    with engine.begin() as connection:
+        for statement in REFUSE[engine.dialect.name]:
+            connection.execute(text(statement))
+    yield
+    with engine.begin() as connection:
+        for statement in ALLOW[engine.dialect.name]:
+            connection.execute(text(statement))
+
+
+def test_an_article_whose_ingest_event_cannot_be_written_is_not_stored(
+    session, demo_text, audit_log_refuses_writes
+):
+    with pytest.raises(DBAPIError, match="audit log unavailable"):
+        submit_article(session, content=demo_text, submitted_by="rita")
+        session.commit()
+    session.rollback()
+    assert session.exec(select(Article)).first() is None
+
+
+def test_a_verdict_whose_event_cannot_be_written_does_not_happen(stack, session, demo_text):
+    split_now(session, demo_text)
+    user = add_user(
+        session, username="ann", password="a long password", role=Role.REVIEWER, actor="t"
+    )
+    claim = take_next(session, user=user, now=utcnow(), lease_for=timedelta(minutes=5))
+    session.commit()
+    engine = get_engine(stack.settings.database_url)
+    with engine.begin() as connection:
+        for statement in REFUSE[engine.dialect.name]:
+            connection.execute(text(statement))
+    try:
+        with pytest.raises(DBAPIError, match="audit log unavailable"):
+            decide(
+                session,
+                user=user,
+                claim_id=claim.id,
+                status=ClaimStatus.VERIFIED,
+                seen_version=claim.version,
+                now=utcnow(),
+            )
+            session.commit()
+        session.rollback()
+    finally:
+        with engine.begin() as connection:
+            for statement in ALLOW[engine.dialect.name]:
+                connection.execute(text(statement))
+    session.expire_all()
+    assert session.get(Claim, claim.id).status == ClaimStatus.PENDING
+
+
+def test_login_logout_lease_verdict_and_role_change_are_all_in_the_log(client, session, demo_text):
+    from factcheck.accounts import set_role
+
+    split_now(session, demo_text)
+    page = client.get("/review").data
+    claim_id = int(page.split(b'data-claim-id="')[1].split(b'"')[0])
+    version = int(page.split(b'name="version" value="')[1].split(b'"')[0])
+    client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
+    client.post("/review/undo")
+    client.post("/logout")
+    set_role(session, username="rita", role=Role.EDITOR, actor="admin")
+    session.commit()
+
+    actions = session.exec(select(AuditEvent.action).order_by(col(AuditEvent.id))).all()
+    for expected in (
+        "user.add",
+        "login",
+        "article.ingest",
+        "article.split",
+        "lease.taken",
+        "verdict",
+        "verdict.undo",
+        "lease.released",
+        "logout",
+        "user.role",
+    ):
+        assert expected in actions, expected
