@@ -24,14 +24,14 @@ from sqlmodel import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from factcheck.config import load_settings  # noqa: E402
-from factcheck.db import get_engine, session_scope  # noqa: E402
-from factcheck.extract import extract  # noqa: E402
-from factcheck.intake import submit_article  # noqa: E402
-from factcheck.migrate import upgrade_database  # noqa: E402
-from factcheck.models import Article, ArticleState  # noqa: E402
-from tasks.app import make_celery  # noqa: E402
-from tasks.splitting import dispatch_split  # noqa: E402
+from factcheck.config import load_settings
+from factcheck.db import get_engine, session_scope
+from factcheck.extract import extract
+from factcheck.intake import submit_article
+from factcheck.migrate import upgrade_database
+from factcheck.models import Article, ArticleState
+from tasks.app import make_celery
+from tasks.splitting import dispatch_split
 
 DEMO = ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
 

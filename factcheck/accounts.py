@@ -171,12 +171,12 @@ def create_token(session: Session, *, username: str, name: str, actor: str) -> N
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    record = session.exec(
-        select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token))
+    user = session.exec(
+        select(User)
+        .join(ApiToken, col(ApiToken.user_id) == User.id)
+        .where(ApiToken.token_sha256 == _token_digest(token), col(User.active).is_(True))
     ).first()
-    if record is None or not record.user.active:
-        return None
-    return record.user
+    return user
 
 
 def list_users(session: Session) -> list[User]:

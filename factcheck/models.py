@@ -8,7 +8,8 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import text as sql  # the tables have `text` columns
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -95,6 +96,15 @@ class Article(SQLModel, table=True):
     )
     # An editor's pin puts the article's claims at the top of the review queue.
     pinned: bool = Field(default=False)
+
+    __table_args__ = (
+        Index(
+            "ix_article_pinned",
+            "id",
+            postgresql_where=sql("pinned"),
+            sqlite_where=sql("pinned"),
+        ),
+    )
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp(index=True)
 
@@ -120,11 +130,11 @@ class Claim(SQLModel, table=True):
         # The review queue's order over pending claims only (see review._next_candidate).
         Index(
             "ix_claim_pending_priority",
-            text("checkworthiness DESC"),
+            sql("checkworthiness DESC"),
             "article_id",
             "id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+            postgresql_where=sql("status = 'pending'"),
+            sqlite_where=sql("status = 'pending'"),
         ),
     )
 
@@ -160,10 +170,10 @@ class Claim(SQLModel, table=True):
     article: Article = Relationship(back_populates="claims")
     outlets: list["Outlet"] = Relationship(link_model=ClaimOutlet)
     leased_by: Optional["User"] = Relationship(
-        sa_relationship_kwargs={"foreign_keys": "Claim.leased_by_id", "lazy": "selectin"}
+        sa_relationship_kwargs={"foreign_keys": "Claim.leased_by_id"}
     )
     decided_by: Optional["User"] = Relationship(
-        sa_relationship_kwargs={"foreign_keys": "Claim.decided_by_id", "lazy": "selectin"}
+        sa_relationship_kwargs={"foreign_keys": "Claim.decided_by_id"}
     )
 
 

@@ -104,8 +104,9 @@ def _next_candidate(
     ]
     if skip:
         conditions.append(col(Claim.id).not_in(list(skip)))
-    pinned = select(Article.id).where(col(Article.pinned).is_(True))
-    for scope in ([col(Claim.article_id).in_(pinned)], []):
+    pinned = session.exec(select(Article.id).where(col(Article.pinned))).all()
+    scopes = ([col(Claim.article_id).in_(pinned)], []) if pinned else ([],)
+    for scope in scopes:
         query = (
             select(Claim.id, Claim.leased_by_id)
             .where(*conditions, *scope)

@@ -88,3 +88,45 @@ def test_unknown_articles_are_404_json(api):
     response = api.get("/api/articles/4242")
     assert response.status_code == 404
     assert response.get_json()["message"] == "There is no article 4242."
+
+
+def test_the_review_loop_over_the_api_leases_then_decides(api, session, demo_text):
+    split_now(session, demo_text)
+
+    claim = api.post("/api/review/next").get_json()
+    decided = api.post(
+        f"/api/claims/{claim['id']}/verdict",
+        json={"status": "verified", "version": claim["version"]},
+    )
+
+    assert decided.status_code == 200
+    assert decided.get_json()["status"] == "verified"
+    assert api.post("/api/review/next").get_json()["id"] != claim["id"]
+
+
+def test_a_stale_api_verdict_is_409_with_what_changed(api, session, demo_text):
+    split_now(session, demo_text)
+    claim = api.post("/api/review/next").get_json()
+    api.post(
+        f"/api/claims/{claim['id']}/verdict",
+        json={"status": "verified", "version": claim["version"]},
+    )
+
+    again = api.post(
+        f"/api/claims/{claim['id']}/verdict",
+        json={"status": "disputed", "note": "x", "version": claim["version"]},
+    )
+
+    assert again.status_code == 409
+    assert "bot marked it verified" in again.get_json()["message"]
+
+
+def test_an_empty_queue_answers_204(api):
+    assert api.post("/api/review/next").status_code == 204
+
+
+@pytest.mark.parametrize("body", [{}, {"status": "true"}, {"status": "verified", "version": "1"}])
+def test_a_malformed_verdict_is_a_400(api, session, demo_text, body):
+    split_now(session, demo_text)
+    claim = api.post("/api/review/next").get_json()
+    assert api.post(f"/api/claims/{claim['id']}/verdict", json=body).status_code == 400

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -10,8 +10,16 @@ from flask_login import current_user
 
 from factcheck.errors import UserError
 from factcheck.intake import check_text, read_submission, submit_article
-from factcheck.models import Article
-from factcheck.serialize import article_detail, article_summary, claim_counts, list_articles
+from factcheck.models import Article, ClaimStatus, utcnow
+from factcheck.queue import STATUS_VALUES
+from factcheck.review import decide, take_next
+from factcheck.serialize import (
+    article_detail,
+    article_summary,
+    claim_counts,
+    claim_detail,
+    list_articles,
+)
 from factcheck.splitting import reset_failed
 from factcheck.web.db import app_settings, dispatch_split, get_session
 
@@ -94,3 +102,44 @@ def retry_article(article_id: int) -> ResponseReturnValue:
     session.commit()
     dispatch_split(article_id)
     return jsonify(article_summary(article, claim_counts(session, [article_id])[article_id]))
+
+
+def _lease_for() -> timedelta:
+    return timedelta(minutes=app_settings().lease_minutes)
+
+
+@bp.post("/review/next")
+def review_next() -> ResponseReturnValue:
+    """Lease the next claim to the token's user: 200 with the claim, or 204 when none."""
+    session = get_session()
+    claim = take_next(session, user=current_user, now=utcnow(), lease_for=_lease_for())
+    session.commit()
+    if claim is None:
+        return "", 204
+    return jsonify(claim_detail(claim))
+
+
+@bp.post("/claims/<int:claim_id>/verdict")
+def claim_verdict(claim_id: int) -> ResponseReturnValue:
+    """{"status", "version", "note"?, "evidence_urls"?}; 409 when the claim changed."""
+    body = _json_body()
+    status = str(body.get("status", ""))
+    version = body.get("version")
+    if status not in STATUS_VALUES or not isinstance(version, int):
+        raise UserError('Send {"status": "verified|disputed|unsourced", "version": <int>}.')
+    session = get_session()
+    evidence = body.get("evidence_urls") or []
+    if not isinstance(evidence, list):
+        raise UserError("evidence_urls must be a list of web addresses.")
+    claim = decide(
+        session,
+        user=current_user,
+        claim_id=claim_id,
+        status=ClaimStatus(status),
+        seen_version=version,
+        now=utcnow(),
+        note=str(body.get("note") or ""),
+        evidence_urls=[str(url) for url in evidence],
+    )
+    session.commit()
+    return jsonify(claim_detail(claim))

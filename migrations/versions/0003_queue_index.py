@@ -1,4 +1,4 @@
-"""the review queue's order as a partial index over pending claims
+"""the review queue's order as partial indexes over pending claims and pinned articles
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,13 @@ PENDING = sa.text("status = 'pending'")
 
 def upgrade() -> None:
     op.create_index(
+        "ix_article_pinned",
+        "article",
+        ["id"],
+        postgresql_where=sa.text("pinned"),
+        sqlite_where=sa.text("pinned"),
+    )
+    op.create_index(
         "ix_claim_pending_priority",
         "claim",
         [sa.text("checkworthiness DESC"), "article_id", "id"],
@@ -28,3 +35,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_claim_pending_priority", table_name="claim")
+    op.drop_index("ix_article_pinned", table_name="article")
