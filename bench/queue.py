@@ -69,9 +69,8 @@ def make_database(server: str, claims: int, articles: int) -> str:
                 text(statement),
                 {"claims": claims, "articles": articles, "per_article": claims // articles},
             )
-    print(
-        f"filled {claims:,} claims in {articles:,} articles in {time.perf_counter() - started:.0f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"filled {claims:,} claims in {articles:,} articles in {took:.0f} s")
     return url
 
 

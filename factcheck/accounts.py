@@ -16,7 +16,8 @@ from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import ApiToken, AuditEvent, Role, User, utcnow
 
-USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
+# At most 64: a username is the object id of its failed logins in the audit log.
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -53,7 +54,7 @@ def _user_named(session: Session, username: str) -> User:
 
 def add_user(session: Session, *, username: str, password: str, role: Role, actor: str) -> User:
     if not USERNAME.match(username):
-        raise UserError("A username is 2 to 80 letters, digits or . _ @ -.")
+        raise UserError("A username is 2 to 64 letters, digits or . _ @ -.")
     _check_new_password(password)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"The user {username!r} exists already.")
@@ -114,6 +115,7 @@ def authenticate(
     """The user whose name and password these are; each failure is an audit event, and
     the failures of the last 15 minutes, per account and per address, are the limit."""
     now = now or utcnow()
+    username = username[:64]  # the key of its failures; no longer username exists
     if (
         _recent_failures(session, now=now, object_id=username) >= MAX_FAILURES_PER_ACCOUNT
         or _recent_failures(session, now=now, address=address) >= MAX_FAILURES_PER_ADDRESS
@@ -127,7 +129,7 @@ def authenticate(
             actor=SYSTEM_ACTOR,
             action="login.failed",
             object_type="user",
-            object_id=username[:64],
+            object_id=username,
             address=address,
         )
         raise LoginRefused("Wrong username or password, or the account is disabled.")

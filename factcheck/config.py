@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_INSTANCE_DIR = "instance"
@@ -35,6 +36,10 @@ class Settings:
     @property
     def uses_embedded_broker(self) -> bool:
         return self.broker_url.startswith("filesystem://")
+
+    @property
+    def lease_duration(self) -> timedelta:
+        return timedelta(minutes=self.lease_minutes)
 
     @property
     def broker_folder(self) -> Path:

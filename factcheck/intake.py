@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -84,6 +85,10 @@ def submit_article(
     publisher: str | None = None,
 ) -> Submission:
     """Store the article (text or HTML) unless the same text is already stored."""
+    if url is not None and urlsplit(url).scheme not in ("http", "https"):
+        raise UserError(f"{url!r} is not a web address (it must start with http:// or https://).")
+    if publisher is not None and not isinstance(publisher, str):
+        raise UserError("publisher must be text.")
     document = to_document(content)
     if len(document.text) < MIN_ARTICLE_CHARACTERS:
         raise UserError(

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
-from sqlalchemy import text as sql  # the tables have `text` columns
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import text as sql  # the tables have `text` columns
 from sqlmodel import Field, Relationship, SQLModel
 
 
@@ -230,7 +230,6 @@ class ApiToken(SQLModel, table=True):
     # Only the SHA-256 of the token is kept; the token itself is shown once.
     token_sha256: str = Field(max_length=64, unique=True)
     created_at: datetime = _timestamp()
-    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
     user: User = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
 

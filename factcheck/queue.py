@@ -30,7 +30,7 @@ class QueueFilter:
         status_arg = args.get("status", ClaimStatus.PENDING.value)
         article = args.get("article", "")
         return cls(
-            article_id=int(article) if article.isdigit() else None,
+            article_id=int(article) if article.isdecimal() and len(article) < 10 else None,
             status=ClaimStatus(status_arg) if status_arg in STATUS_VALUES else None,
             outlet=args.get("outlet") or None,
             speaker=(args.get("speaker") or "").strip() or None,
@@ -67,7 +67,8 @@ class QueuePage:
     reviewing: dict[int, str]
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """`text` anywhere, with LIKE's wildcards in it taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -84,9 +85,9 @@ def _conditions(queue_filter: QueueFilter) -> list:
         )
         conditions.append(col(Claim.id).in_(cited))
     if queue_filter.speaker:
-        conditions.append(col(Claim.speaker).ilike(_like(queue_filter.speaker), escape="\\"))
+        conditions.append(col(Claim.speaker).ilike(like_pattern(queue_filter.speaker), escape="\\"))
     if queue_filter.text:
-        conditions.append(col(Claim.text).ilike(_like(queue_filter.text), escape="\\"))
+        conditions.append(col(Claim.text).ilike(like_pattern(queue_filter.text), escape="\\"))
     return conditions
 
 

@@ -31,6 +31,7 @@ from factcheck.models import (
     Verdict,
     aware,
 )
+from factcheck.queue import like_pattern
 
 UNDO_WINDOW = timedelta(seconds=30)
 DECISIONS = (ClaimStatus.VERIFIED, ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED)
@@ -57,7 +58,7 @@ class ReviewFilter:
             )
             conditions.append(col(Claim.id).in_(cited))
         if self.speaker:
-            conditions.append(col(Claim.speaker).ilike(f"%{self.speaker}%"))
+            conditions.append(col(Claim.speaker).ilike(like_pattern(self.speaker), escape="\\"))
         if self.kind:
             conditions.append(Claim.kind == self.kind)
         return conditions
@@ -204,12 +205,13 @@ def release_all(session: Session, *, user: User, reason: str) -> int:
 
 
 def expire_leases(session: Session, *, now: datetime) -> int:
-    """Free the leases whose time is up, each with its audit event."""
+    """Free the leases whose time is up, each with its audit event; how many were freed."""
     expired = session.exec(
         select(Claim.id, Claim.leased_by_id).where(
             col(Claim.leased_by_id).is_not(None), col(Claim.lease_expires_at) < now
         )
     ).all()
+    freed = 0
     for claim_id, holder in expired:
         done = session.execute(
             update(Claim)
@@ -223,7 +225,8 @@ def expire_leases(session: Session, *, now: datetime) -> int:
         )
         if done.rowcount == 1:
             _event(session, None, "lease.expired", claim_id, before={"leased_by": holder})
-    return len(expired)
+            freed += 1
+    return freed
 
 
 def _claim(session: Session, claim_id: int) -> Claim:
@@ -390,6 +393,8 @@ def reopen(session: Session, *, user: User, claim_id: int, reason: str, now: dat
         .where(col(Claim.id) == claim_id, Claim.version == claim.version)
         .values(
             status=ClaimStatus.PENDING,
+            note=None,
+            evidence_urls=[],
             decided_by_id=None,
             decided_at=None,
             version=Claim.version + 1,

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
@@ -61,18 +63,26 @@ def start_split(session: Session, article_id: int) -> bool:
 
 
 def _outlet_rows(session: Session, names: set[str], registry: Registry) -> dict[str, Outlet]:
-    rows = {o.name: o for o in session.exec(select(Outlet).where(Outlet.name.in_(names))).all()}
-    for name in names - rows.keys():
-        entry = registry.get(name)
-        outlet = Outlet(
-            name=name,
-            aliases=list(entry.aliases) if entry else [],
-            domains=list(entry.domains) if entry else [],
+    """The outlets' rows, made where missing. Two workers may make the same outlet at
+    once: the insert skips a name that exists, then both read the one row."""
+    known = set(session.exec(select(Outlet.name).where(col(Outlet.name).in_(names))).all())
+    missing = [
+        {
+            "name": name,
+            "aliases": list(entry.aliases) if entry else [],
+            "domains": list(entry.domains) if entry else [],
+        }
+        for name in sorted(names - known)
+        for entry in [registry.get(name)]
+    ]
+    if missing:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Outlet).values(missing).on_conflict_do_nothing(index_elements=["name"])
         )
-        session.add(outlet)
-        rows[name] = outlet
-    session.flush()
-    return rows
+    rows = session.exec(select(Outlet).where(col(Outlet.name).in_(names))).all()
+    return {outlet.name: outlet for outlet in rows}
 
 
 def finish_split(
@@ -122,6 +132,24 @@ def finish_split(
         after={"state": ArticleState.QUEUED.value, "claims": len(claims)},
     )
     return claims
+
+
+def return_to_received(session: Session, article_id: int) -> bool:
+    """Give back an article this worker took for splitting but could not finish."""
+    returned = _transition(
+        session, article_id, to=ArticleState.RECEIVED, where=Article.state == ArticleState.SPLITTING
+    )
+    if returned:
+        record_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="article.split_returned",
+            object_type="article",
+            object_id=article_id,
+            before={"state": ArticleState.SPLITTING.value},
+            after={"state": ArticleState.RECEIVED.value},
+        )
+    return returned
 
 
 def fail_split(session: Session, article_id: int, error: str) -> None:
@@ -199,8 +227,16 @@ def requeue_stalled(session: Session, *, now: datetime, stale_after: timedelta) 
         .limit(500)
         .with_for_update(skip_locked=True)
     ).all()
+    moved = []
     for article_id, state in stalled:
-        _transition(session, article_id, to=ArticleState.RECEIVED, where=Article.state == state)
+        if not _transition(
+            session,
+            article_id,
+            to=ArticleState.RECEIVED,
+            where=(Article.state == state) & (Article.updated_at < now - stale_after),
+        ):
+            continue  # a worker finished it between our read and our write
+        moved.append(article_id)
         if state == ArticleState.SPLITTING:
             record_event(
                 session,
@@ -211,4 +247,4 @@ def requeue_stalled(session: Session, *, now: datetime, stale_after: timedelta) 
                 before={"state": ArticleState.SPLITTING.value},
                 after={"state": ArticleState.RECEIVED.value},
             )
-    return [article_id for article_id, _state in stalled]
+    return moved

@@ -12,7 +12,13 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from factcheck.db import session_scope
 from factcheck.extract import extract
 from factcheck.models import Article, utcnow
-from factcheck.splitting import fail_split, finish_split, requeue_stalled, start_split
+from factcheck.splitting import (
+    fail_split,
+    finish_split,
+    requeue_stalled,
+    return_to_received,
+    start_split,
+)
 from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, registry, settings
 
 log = logging.getLogger(__name__)
@@ -32,8 +38,15 @@ def split_article(article_id: int) -> int:
         extraction = extract(text, registry=registry())
         with session_scope(config.database_url) as session:
             return len(finish_split(session, article_id, extraction, registry()))
+    except DatabaseUnavailable:
+        # Passing trouble: hand the article back so that the retry (or, if this write
+        # fails too, the sweep) takes it up again.
+        with session_scope(config.database_url) as session:
+            return_to_received(session, article_id)
+        raise
     except Exception as error:
-        # Recorded on the article for the UI and the CLI, then raised for the worker's log.
+        # A fault of the article or of our code: recorded on the article for the UI and
+        # the CLI, then raised for the worker's log.
         with session_scope(config.database_url) as session:
             fail_split(session, article_id, f"{type(error).__name__}: {error}")
         raise

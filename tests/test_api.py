@@ -130,3 +130,21 @@ def test_a_malformed_verdict_is_a_400(api, session, demo_text, body):
     split_now(session, demo_text)
     claim = api.post("/api/review/next").get_json()
     assert api.post(f"/api/claims/{claim['id']}/verdict", json=body).status_code == 400
+
+
+def test_a_javascript_url_is_refused(api, session, demo_text):
+    response = api.post(
+        "/api/articles", json={"html": f"<p>{demo_text}</p>", "url": "javascript:alert(1)"}
+    )
+    assert response.status_code == 400
+    assert session.exec(select(func.count()).select_from(Article)).one() == 0
+
+
+@pytest.mark.parametrize("query", ["limit=-1", "limit=abc", "offset=-5"])
+def test_odd_paging_values_are_clamped(api, query):
+    assert api.get(f"/api/articles?{query}").status_code == 200
+
+
+def test_a_publisher_that_is_not_text_is_refused(api, demo_text):
+    response = api.post("/api/articles", json={"text": demo_text, "publisher": ["x"]})
+    assert response.status_code == 400

@@ -171,3 +171,62 @@ def test_evidence_links_are_kept(client, session, article):
         "https://example.org/a",
         "https://example.org/b",
     ]
+
+
+def test_the_review_link_in_the_nav_gets_the_whole_page(client, article):
+    page = client.get("/review", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert b"<nav" in page.data and b'id="keys-help"' in page.data
+
+
+def test_a_verdict_without_its_version_is_a_400_not_a_conflict(client, article):
+    claim_id, _ = claim_on_screen(client.get("/review").data)
+    response = client.post(f"/claims/{claim_id}/verdict", data={"status": "verified"}, headers=HTMX)
+    assert response.status_code == 400
+
+
+def test_a_refused_verdict_keeps_the_note_the_reviewer_typed(client, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    response = client.post(
+        f"/claims/{claim_id}/verdict",
+        data={"status": "bogus", "version": version, "note": "my careful note"},
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    assert b"my careful note</textarea>" in response.data
+
+
+def test_reopening_clears_the_old_note(client, editor_client, session, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    client.post(
+        f"/claims/{claim_id}/verdict",
+        data={"status": "disputed", "note": "old reason", "version": version},
+    )
+    editor_client.post(f"/claims/{claim_id}/reopen", data={"reason": "look again"})
+    session.expire_all()
+    claim = session.get(Claim, claim_id)
+    assert (claim.note, claim.evidence_urls) == (None, [])
+
+
+def test_review_filters_narrow_the_claims_handed_out(client, article):
+    client.post("/review/start", data={"outlet": "Reuters"})
+    page = client.get("/review").get_data(as_text=True)
+    assert "Reuters" in page.split('class="facts"')[1].split("</dl>")[0]
+
+
+def test_a_speaker_filter_with_a_wildcard_matches_literally(client, article):
+    client.post("/review/start", data={"speaker": "%"})
+    assert b"No claim is waiting for review" in client.get("/review").data
+
+
+@pytest.mark.parametrize(
+    "url", ["/claims/99999999999999999999999", "/articles/99999999999999999999", "/queue?article=²"]
+)
+def test_out_of_range_ids_are_404_or_ignored_not_500(client, url):
+    assert client.get(url).status_code in (200, 404)
+
+
+def test_renewing_a_held_lease_is_204_and_a_lost_one_409(client, app, make_user, article):
+    claim_id, version = claim_on_screen(client.get("/review").data)
+    assert client.post(f"/claims/{claim_id}/renew").status_code == 204
+    client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
+    assert client.post(f"/claims/{claim_id}/renew").status_code == 409

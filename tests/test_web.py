@@ -241,3 +241,16 @@ def test_the_submit_form_carries_a_csrf_token(stack, session, make_user):
     page = log_in(create_app(stack.settings), "rita").get("/").data
     assert b'name="csrf_token"' in page
     assert b"X-CSRFToken" in page
+
+
+def test_queue_filters_swap_the_results_in_place_not_inside_themselves(client, session, demo_text):
+    split_now(session, demo_text)
+    page = client.get("/queue").get_data(as_text=True)
+    assert 'hx-target="#queue-results" hx-swap="outerHTML"' in page
+
+
+def test_a_history_restore_gets_the_whole_queue_page(client, session, demo_text):
+    page = client.get(
+        "/queue", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert b"<nav" in page.data

@@ -14,7 +14,6 @@
     const note = form.querySelector("textarea[name=note]");
     if (status !== "verified" && note && !note.value.trim()) {
       pendingDecision = status;
-      form.dataset.pending = status;
       note.focus();
       return;
     }
@@ -47,6 +46,7 @@
     }
     const help = document.getElementById("keys-help");
     if (event.key === "?") { help.open ? help.close() : help.showModal(); return; }
+    if (help.open) return;  // keys act on the page, not behind the open help
     if (DECISIONS[event.key]) { decide(DECISIONS[event.key]); }
     else if (event.key === "n") { button("textarea[name=note]")?.focus(); }
     else if (event.key === "s") { button("button.skip")?.click(); }
@@ -59,5 +59,7 @@
 
   // A verdict or skip on its way: the pending d/u no longer applies. (Focus on the next
   // claim is htmx's own: the swapped-in claim carries autofocus.)
-  document.addEventListener("htmx:beforeRequest", () => { pendingDecision = null; });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (event.target.closest("form")) pendingDecision = null;  // not for lease renewals
+  });
 })();

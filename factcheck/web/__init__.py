@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from factcheck.config import Settings, load_settings
 from factcheck.models import Role
@@ -15,6 +16,17 @@ from factcheck.outlets import load_registry
 from tasks.app import make_celery
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` as the database stores ids: a larger number is no id (a 404), not an
+    overflow error in the database driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        super().__init__(url_map, *args, max=LARGEST_ID, **kwargs)
+
+
 htmx = HTMX()
 csrf = CSRFProtect()
 
@@ -28,6 +40,7 @@ def create_app(
         template_folder=str(ROOT / "templates"),
         static_folder=str(Path(__file__).resolve().parent.parent / "static"),
     )
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # The request body may hold an article up to the limit plus its form fields.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -81,7 +81,7 @@ def create_article() -> ResponseReturnValue:
 
 @bp.get("/articles")
 def get_articles() -> ResponseReturnValue:
-    limit = min(request.args.get("limit", 50, type=int), 500)
+    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     offset = max(request.args.get("offset", 0, type=int), 0)
     return jsonify({"articles": list_articles(get_session(), limit=limit, offset=offset)})
 
@@ -104,15 +104,13 @@ def retry_article(article_id: int) -> ResponseReturnValue:
     return jsonify(article_summary(article, claim_counts(session, [article_id])[article_id]))
 
 
-def _lease_for() -> timedelta:
-    return timedelta(minutes=app_settings().lease_minutes)
-
-
 @bp.post("/review/next")
 def review_next() -> ResponseReturnValue:
     """Lease the next claim to the token's user: 200 with the claim, or 204 when none."""
     session = get_session()
-    claim = take_next(session, user=current_user, now=utcnow(), lease_for=_lease_for())
+    claim = take_next(
+        session, user=current_user, now=utcnow(), lease_for=app_settings().lease_duration
+    )
     session.commit()
     if claim is None:
         return "", 204

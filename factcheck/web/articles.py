@@ -37,7 +37,9 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
-def _recent_articles(page: int) -> tuple[list[Article], int, dict[int, dict[str, int]]]:
+def _recent_articles(page: int) -> tuple[list[Article], int, int, dict[int, dict[str, int]]]:
+    """A page of articles, newest first: the articles, the page shown, the page count and
+    the claim counts per article."""
     session = get_session()
     total = session.exec(select(func.count()).select_from(Article)).one()
     pages = max(1, -(-total // ARTICLES_PER_PAGE))
@@ -50,12 +52,12 @@ def _recent_articles(page: int) -> tuple[list[Article], int, dict[int, dict[str,
             .limit(ARTICLES_PER_PAGE)
         ).all()
     )
-    return articles, pages, claim_counts(session, [a.id for a in articles])
+    return articles, page, pages, claim_counts(session, [a.id for a in articles])
 
 
 @bp.get("/")
 def submit_form() -> ResponseReturnValue:
-    articles, _pages, counts = _recent_articles(1)
+    articles, _page, _pages, counts = _recent_articles(1)
     return render_template("articles/submit.html", articles=articles[:8], counts=counts)
 
 
@@ -94,8 +96,7 @@ def submit() -> ResponseReturnValue:
 
 @bp.get("/articles")
 def index() -> ResponseReturnValue:
-    articles, pages, counts = _recent_articles(request.args.get("page", 1, type=int))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    articles, page, pages, counts = _recent_articles(request.args.get("page", 1, type=int))
     return render_template(
         "articles/index.html", articles=articles, counts=counts, page=page, pages=pages
     )

@@ -28,7 +28,7 @@ def index() -> ResponseReturnValue:
     headers = {"Vary": "HX-Request"}
     # A filter change or a page link swaps only the results; a boosted link or a plain
     # request gets the whole page.
-    if htmx and not htmx.boosted:
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
         return render_template("queue/_results.html", **context), 200, headers
     articles, outlets = filter_choices(session)
     return (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -13,6 +11,7 @@ from sqlmodel import col, select
 from factcheck.errors import UserError
 from factcheck.highlight import paragraphs_with_claims
 from factcheck.models import Claim, ClaimKind, ClaimStatus, Role, utcnow
+from factcheck.queue import filter_choices
 from factcheck.review import (
     ReviewFilter,
     decide,
@@ -30,10 +29,6 @@ from factcheck.web.db import app_settings, get_session
 bp = Blueprint("review", __name__)
 SKIPPED = "skipped_claims"
 MAX_SKIPPED = 200
-
-
-def _lease_for() -> timedelta:
-    return timedelta(minutes=app_settings().lease_minutes)
 
 
 def _review_filter() -> ReviewFilter:
@@ -74,9 +69,23 @@ def _render_review(
     claim: Claim | None, *, message: str | None = None, status: int = 200
 ) -> ResponseReturnValue:
     context = _claim_context(claim) if claim is not None else {"claim": None}
-    template = "review/_review.html" if htmx else "review/index.html"
+    # Nav links are boosted htmx requests too: they get the whole page.
+    partial = bool(htmx) and not htmx.boosted
+    template = "review/_review.html" if partial else "review/index.html"
+    if not partial:
+        articles, outlets = filter_choices(get_session())
+        context |= {"articles": articles, "outlets": outlets, "kinds": list(ClaimKind)}
     page = render_template(
-        template, message=message, message_is_error=status >= 400, review_focus=True, **context
+        template,
+        message=message,
+        message_is_error=status >= 400,
+        review_focus=True,
+        typed=request.form if status >= 400 else {},
+        partial=partial,
+        filtered=any(session.get("review_filter", {}).values()),
+        saved_filter=session.get("review_filter", {}),
+        lease_minutes=app_settings().lease_minutes,
+        **context,
     )
     return page, status, {"Vary": "HX-Request"}
 
@@ -86,7 +95,7 @@ def _next_claim() -> Claim | None:
         get_session(),
         user=current_user,
         now=utcnow(),
-        lease_for=_lease_for(),
+        lease_for=app_settings().lease_duration,
         review_filter=_review_filter(),
         skip=session.get(SKIPPED, []),
     )
@@ -122,6 +131,13 @@ def _after_change(message: str) -> ResponseReturnValue:
     return redirect(url_for("review.index", done=message), code=303)
 
 
+def _form_version() -> int:
+    version = request.form.get("version", type=int)
+    if version is None:
+        raise UserError("The form is missing the claim's version; reload the page.")
+    return version
+
+
 @bp.post("/claims/<int:claim_id>/verdict")
 def verdict(claim_id: int) -> ResponseReturnValue:
     db = get_session()
@@ -134,7 +150,7 @@ def verdict(claim_id: int) -> ResponseReturnValue:
             status=ClaimStatus(status_value)
             if status_value in ClaimStatus._value2member_map_
             else ClaimStatus.PENDING,
-            seen_version=request.form.get("version", -1, type=int),
+            seen_version=_form_version(),
             now=utcnow(),
             note=request.form.get("note", ""),
             evidence_urls=request.form.get("evidence", "").split(),
@@ -160,12 +176,19 @@ def skip(claim_id: int) -> ResponseReturnValue:
 
 @bp.post("/claims/<int:claim_id>/renew")
 def renew(claim_id: int) -> ResponseReturnValue:
+    """204 when the lease is renewed, 409 when the reviewer no longer holds it."""
     db = get_session()
     try:
-        renew_lease(db, user=current_user, claim_id=claim_id, now=utcnow(), lease_for=_lease_for())
+        renew_lease(
+            db,
+            user=current_user,
+            claim_id=claim_id,
+            now=utcnow(),
+            lease_for=app_settings().lease_duration,
+        )
     except UserError as error:
         db.rollback()
-        return _render_review(db.get(Claim, claim_id), message=str(error), status=error.status_code)
+        return str(error), error.status_code
     db.commit()
     return "", 204
 
@@ -174,7 +197,9 @@ def renew(claim_id: int) -> ResponseReturnValue:
 def undo() -> ResponseReturnValue:
     db = get_session()
     try:
-        claim = undo_last(db, user=current_user, now=utcnow(), lease_for=_lease_for())
+        claim = undo_last(
+            db, user=current_user, now=utcnow(), lease_for=app_settings().lease_duration
+        )
     except UserError as error:
         db.rollback()
         held = _next_claim()
