@@ -22,7 +22,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The repository, in place of bench/ (whose queue.py would hide the standard library's).
+sys.path[0] = str(ROOT)
 
 from factcheck.config import load_settings
 from factcheck.db import get_engine, session_scope
