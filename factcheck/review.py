@@ -424,6 +424,35 @@ def reopen(session: Session, *, user: User, claim_id: int, reason: str, now: dat
     return claim
 
 
+def reassign(
+    session: Session, *, user: User, claim_id: int, to: User, now: datetime, lease_for: timedelta
+) -> Claim:
+    """An editor hands a pending claim to a reviewer: it becomes theirs under a lease."""
+    if not user.role.allows(Role.EDITOR):
+        raise UserError("Only editors and admins can reassign a claim.")
+    if not to.active:
+        raise UserError(f"{to.username} is disabled.")
+    before = _claim(session, claim_id)
+    previous = before.leased_by.username if before.leased_by else None
+    moved = session.execute(
+        update(Claim)
+        .where(col(Claim.id) == claim_id, Claim.status == ClaimStatus.PENDING)
+        .values(leased_by_id=to.id, lease_expires_at=now + lease_for)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict(f"Only a pending claim can be reassigned: {describe(before)}")
+    _event(
+        session,
+        user,
+        "lease.reassigned",
+        claim_id,
+        before={"leased_by": previous},
+        after={"leased_by": to.username},
+    )
+    return _claim(session, claim_id)
+
+
 def history(session: Session, claim_id: int) -> list[Verdict]:
     return list(
         session.exec(

@@ -374,3 +374,92 @@ def test_reopening_needs_a_reason(session, people, article):
     claim = set_status(session, article.claims[0], ClaimStatus.VERIFIED)
     with pytest.raises(UserError, match="Say why"):
         reopen(session, user=people["eve"], claim_id=claim.id, reason=" ", now=utcnow())
+
+
+EVERY_STATUS = list(ClaimStatus)
+
+
+def only_claim(session: Session, article: Article, status: ClaimStatus) -> Claim:
+    """The article's first claim in `status`; every other claim decided out of the way."""
+    first, *others = article.claims
+    for other in others:
+        set_status(session, other, ClaimStatus.VERIFIED)
+    return set_status(session, first, status)
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_lease_only_pending_claims_are_handed_out(session, people, article, status):
+    claim = only_claim(session, article, status)
+    taken = take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+    assert (taken is not None and taken.id == claim.id) == (status == ClaimStatus.PENDING)
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_expiry_frees_a_lapsed_lease_whatever_the_status(session, people, article, status):
+    claim = only_claim(session, article, status)
+    claim.leased_by_id, claim.lease_expires_at = people["ann"].id, utcnow() - timedelta(seconds=1)
+    session.add(claim)
+    session.commit()
+    assert expire_leases(session, now=utcnow()) == 1
+    assert session.get(Claim, claim.id, populate_existing=True).leased_by_id is None
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_skip_releases_only_ones_own_lease(session, people, article, status):
+    claim = only_claim(session, article, status)
+    claim.leased_by_id, claim.lease_expires_at = people["ann"].id, utcnow() + LEASE
+    session.add(claim)
+    session.commit()
+    assert not release_lease(session, user=people["bob"], claim_id=claim.id, reason="skip")
+    assert release_lease(session, user=people["ann"], claim_id=claim.id, reason="skip")
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_verdict_only_on_a_pending_claim(session, people, article, status):
+    claim = only_claim(session, article, status)
+    attempt = lambda: decide(  # noqa: E731
+        session,
+        user=people["ann"],
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=utcnow(),
+    )
+    if status == ClaimStatus.PENDING:
+        assert attempt().status == ClaimStatus.VERIFIED
+    else:
+        with pytest.raises(Conflict):
+            attempt()
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_undo_window_needs_ones_own_recent_verdict(session, people, article, status):
+    claim = only_claim(session, article, ClaimStatus.PENDING)
+    if status != ClaimStatus.PENDING:
+        decide(
+            session,
+            user=people["ann"],
+            claim_id=claim.id,
+            status=status,
+            seen_version=claim.version,
+            now=utcnow(),
+            note="why",
+        )
+        back = undo_last(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+        assert back.status == ClaimStatus.PENDING
+    else:
+        with pytest.raises(Conflict):
+            undo_last(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
+
+
+@pytest.mark.parametrize("status", EVERY_STATUS)
+def test_rule_reopen_only_a_decided_claim(session, people, article, status):
+    claim = only_claim(session, article, status)
+    if status == ClaimStatus.PENDING:
+        with pytest.raises(Conflict):
+            reopen(session, user=people["eve"], claim_id=claim.id, reason="r", now=utcnow())
+    else:
+        assert (
+            reopen(session, user=people["eve"], claim_id=claim.id, reason="r", now=utcnow()).status
+            == ClaimStatus.PENDING
+        )

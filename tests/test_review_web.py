@@ -230,3 +230,21 @@ def test_renewing_a_held_lease_is_204_and_a_lost_one_409(client, app, make_user,
     assert client.post(f"/claims/{claim_id}/renew").status_code == 204
     client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
     assert client.post(f"/claims/{claim_id}/renew").status_code == 409
+
+
+def test_an_editor_reassigns_a_claim_to_a_reviewer(client, editor_client, make_user, app, article):
+    claim_id, _ = claim_on_screen(client.get("/review").data)
+    make_user("newbie")
+
+    response = editor_client.post(f"/claims/{claim_id}/reassign", data={"reviewer": "newbie"})
+
+    assert response.status_code == 303
+    assert claim_on_screen(log_in(app, "newbie").get("/review").data)[0] == claim_id
+    assert claim_on_screen(client.get("/review").data)[0] != claim_id
+
+
+def test_reassigning_to_nobody_is_refused(editor_client, article):
+    claim_id = article.claims[0].id
+    response = editor_client.post(f"/claims/{claim_id}/reassign", data={"reviewer": "ghost"})
+    assert response.status_code == 400
+    assert b"There is no user" in response.data

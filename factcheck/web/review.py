@@ -10,12 +10,13 @@ from sqlmodel import col, select
 
 from factcheck.errors import UserError
 from factcheck.highlight import paragraphs_with_claims
-from factcheck.models import Claim, ClaimKind, ClaimStatus, Role, utcnow
+from factcheck.models import Claim, ClaimKind, ClaimStatus, Role, User, utcnow
 from factcheck.queue import filter_choices
 from factcheck.review import (
     ReviewFilter,
     decide,
     history,
+    reassign,
     release_lease,
     renew_lease,
     reopen,
@@ -56,8 +57,14 @@ def _claim_context(claim: Claim) -> dict:
         .order_by(col(Claim.id).desc())
         .limit(10)
     ).all()
+    reviewers = (
+        db.exec(select(User.username).where(col(User.active)).order_by(User.username)).all()
+        if current_user.role.allows(Role.EDITOR) and claim.status == ClaimStatus.PENDING
+        else []
+    )
     return {
         "claim": claim,
+        "reviewers": reviewers,
         "paragraph": paragraph,
         "history": history(db, claim.id),
         "seen_before": seen_before,
@@ -218,6 +225,34 @@ def show(claim_id: int) -> ResponseReturnValue:
     if claim is None:
         abort(404, f"There is no claim {claim_id}.")
     return render_template("review/claim.html", **_claim_context(claim))
+
+
+@bp.post("/claims/<int:claim_id>/reassign")
+@role_required(Role.EDITOR)
+def reassign_claim(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    username = request.form.get("reviewer", "")
+    to = db.exec(select(User).where(User.username == username)).first()
+    try:
+        if to is None:
+            raise UserError(f"There is no user {username!r}.")
+        reassign(
+            db,
+            user=current_user,
+            claim_id=claim_id,
+            to=to,
+            now=utcnow(),
+            lease_for=app_settings().lease_duration,
+        )
+    except UserError as error:
+        db.rollback()
+        claim = db.get(Claim, claim_id)
+        if claim is None:
+            abort(404, str(error))
+        page = render_template("review/claim.html", message=str(error), **_claim_context(claim))
+        return page, error.status_code
+    db.commit()
+    return redirect(url_for("review.show", claim_id=claim_id), code=303)
 
 
 @bp.post("/claims/<int:claim_id>/reopen")
