@@ -32,6 +32,11 @@ class Settings:
     sweep_interval_seconds: float
     lease_minutes: float
     secure_cookies: bool
+    crossref_enabled: bool
+    wire_agencies: tuple[str, ...]
+    crossref_depth: int
+    fetch_per_host: int
+    fetch_min_delay: float
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -40,6 +45,10 @@ class Settings:
     @property
     def lease_duration(self) -> timedelta:
         return timedelta(minutes=self.lease_minutes)
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.instance_dir / "archive"
 
     @property
     def broker_folder(self) -> Path:
@@ -109,4 +118,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=_float(env, "FACTCHECK_SWEEP_INTERVAL", 15.0),
         lease_minutes=_float(env, "FACTCHECK_LEASE_MINUTES", 10.0),
         secure_cookies=env.get("FACTCHECK_SECURE_COOKIES", "1").lower() not in ("0", "false", "no"),
+        crossref_enabled=env.get("FACTCHECK_CROSSREF", "1").lower() not in ("0", "false", "no"),
+        wire_agencies=tuple(
+            name.strip()
+            for name in env.get("FACTCHECK_WIRE_AGENCIES", "Reuters,Associated Press,AFP").split(
+                ","
+            )
+            if name.strip()
+        ),
+        crossref_depth=_int(env, "FACTCHECK_CROSSREF_DEPTH", 1),
+        fetch_per_host=_int(env, "FACTCHECK_FETCH_PER_HOST", 2),
+        fetch_min_delay=_float(env, "FACTCHECK_FETCH_MIN_DELAY", 1.0),
     )

@@ -40,3 +40,25 @@ def paragraphs_with_claims(text: str, claims: Sequence[Located]) -> list[list[Sp
             spans.append(Span(text[cursor : match.end()]))
         paragraphs.append(spans)
     return paragraphs
+
+
+def marked_segments(text: str, base: int, spans: Sequence[Sequence[int]]) -> list[tuple[str, bool]]:
+    """`text` (which starts at offset `base` of its page) cut into (piece, marked) pairs,
+    the pieces inside `spans` (page offsets) marked; overlapping spans merge."""
+    cuts = sorted(
+        (max(start - base, 0), min(end - base, len(text)))
+        for start, end in spans
+        if end > base and start < base + len(text)
+    )
+    segments, cursor = [], 0
+    for start, end in cuts:
+        start = max(start, cursor)
+        if start >= end:
+            continue
+        if start > cursor:
+            segments.append((text[cursor:start], False))
+        segments.append((text[start:end], True))
+        cursor = end
+    if cursor < len(text):
+        segments.append((text[cursor:], False))
+    return segments

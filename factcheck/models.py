@@ -68,6 +68,13 @@ class Role(enum.StrEnum):
         return self.rank >= needed.rank
 
 
+class CrossrefState(enum.StrEnum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class ClaimKind(enum.StrEnum):
     QUOTE = "quote"
     PARAPHRASE = "paraphrase"
@@ -162,6 +169,13 @@ class Claim(SQLModel, table=True):
         default=None, foreign_key="user.id", ondelete="SET NULL", index=True
     )
     lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    crossref_state: CrossrefState = Field(
+        default=CrossrefState.WAITING,
+        sa_type=_enum_column(CrossrefState, "crossref_state"),
+        index=True,
+    )
+    crossref_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    crossref_updated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # Optimistic locking: every change of a claim increments it and names the version it saw.
     version: int = Field(default=1, nullable=False)
     created_at: datetime = _timestamp()
@@ -175,6 +189,43 @@ class Claim(SQLModel, table=True):
     decided_by: Optional["User"] = Relationship(
         sa_relationship_kwargs={"foreign_keys": "Claim.decided_by_id"}
     )
+    crossrefs: list["CrossReference"] = Relationship(
+        sa_relationship_kwargs={"order_by": "(CrossReference.depth, CrossReference.score.desc())"}
+    )
+
+
+class CrossReference(SQLModel, table=True):
+    """A page of an outlet considered for a claim, kept once per (claim, url): a new
+    gathering updates it. `hints` are for the reviewer; the verdict stays theirs."""
+
+    __tablename__ = "cross_reference"
+    __table_args__ = (UniqueConstraint("claim_id", "url", name="uq_cross_reference_claim_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
+    outlet: str = Field(max_length=200)
+    url: str = Field(max_length=2048)
+    source: str = Field(max_length=20)
+    # The page whose text credited this outlet (a citation chain), and how many hops away.
+    parent_url: str | None = Field(default=None, max_length=2048)
+    depth: int = 0
+    hint: str = Field(max_length=40)
+    hints: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    score: float = 0.0
+    passages: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    quote_diff: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    http_status: int | None = None
+    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sha256: str | None = Field(default=None, max_length=64)
+    warc_file: str | None = Field(default=None, max_length=200)
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = _timestamp()
 
 
 class Verdict(SQLModel, table=True):

@@ -19,7 +19,16 @@ from sqlmodel import Session, col, select
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.errors import Conflict, NotFound
 from factcheck.extract import Extraction
-from factcheck.models import Article, ArticleState, Claim, ClaimKind, ClaimOutlet, Outlet, utcnow
+from factcheck.models import (
+    Article,
+    ArticleState,
+    Claim,
+    ClaimKind,
+    ClaimOutlet,
+    CrossrefState,
+    Outlet,
+    utcnow,
+)
 from factcheck.outlets import Registry
 
 
@@ -86,9 +95,15 @@ def _outlet_rows(session: Session, names: set[str], registry: Registry) -> dict[
 
 
 def finish_split(
-    session: Session, article_id: int, extraction: Extraction, registry: Registry
+    session: Session,
+    article_id: int,
+    extraction: Extraction,
+    registry: Registry,
+    *,
+    gather_crossrefs: bool = True,
 ) -> list[Claim]:
-    """Store the claims and queue them, if the article is still being split."""
+    """Store the claims and queue them, if the article is still being split. Their
+    cross-references wait to be gathered, unless gathering is switched off."""
     article = session.get(Article, article_id, with_for_update=True, populate_existing=True)
     if article is None or article.state != ArticleState.SPLITTING:
         return []
@@ -106,6 +121,7 @@ def finish_split(
             kind=ClaimKind(found.kind),
             checkworthiness=found.checkworthiness,
             fingerprint=claim_fingerprint(found.text),
+            crossref_state=CrossrefState.WAITING if gather_crossrefs else CrossrefState.DONE,
         )
         for position, found in enumerate(extraction.claims)
     ]

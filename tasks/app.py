@@ -19,6 +19,7 @@ from factcheck.outlets import Registry, load_registry
 SPLIT_TASK = "tasks.splitting.split_article"
 SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"
 EXPIRE_LEASES_TASK = "tasks.review.expire_review_leases"
+GATHER_TASK = "tasks.crossrefs.gather_crossrefs"
 
 celery_app = Celery("factcheck")
 

@@ -9,6 +9,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
+from factcheck.crossrefs import requeue_stalled_gathering
 from factcheck.db import session_scope
 from factcheck.extract import extract
 from factcheck.models import Article, utcnow
@@ -20,6 +21,7 @@ from factcheck.splitting import (
     start_split,
 )
 from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, registry, settings
+from tasks.crossrefs import dispatch_gathering
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,17 @@ def split_article(article_id: int) -> int:
     try:
         extraction = extract(text, registry=registry())
         with session_scope(config.database_url) as session:
-            return len(finish_split(session, article_id, extraction, registry()))
+            claims = finish_split(
+                session,
+                article_id,
+                extraction,
+                registry(),
+                gather_crossrefs=config.crossref_enabled,
+            )
+            claim_ids = [claim.id for claim in claims]
+        if config.crossref_enabled:
+            dispatch_gathering(celery_app, claim_ids)  # after the commit, never before
+        return len(claim_ids)
     except DatabaseUnavailable:
         # Passing trouble: hand the article back so that the retry (or, if this write
         # fails too, the sweep) takes it up again.
@@ -56,12 +68,13 @@ def split_article(article_id: int) -> int:
 def sweep_stalled_articles() -> list[int]:
     """Re-dispatch splits that were never sent, lost, or abandoned by a dead worker."""
     config = settings()
+    stale_after = timedelta(seconds=config.stale_after_seconds)
     with session_scope(config.database_url) as session:
-        stalled = requeue_stalled(
-            session, now=utcnow(), stale_after=timedelta(seconds=config.stale_after_seconds)
-        )
+        stalled = requeue_stalled(session, now=utcnow(), stale_after=stale_after)
+        claims = requeue_stalled_gathering(session, now=utcnow(), stale_after=stale_after)
     for article_id in stalled:
         dispatch_split(celery_app, article_id)
+    dispatch_gathering(celery_app, claims)
     return stalled
 
 

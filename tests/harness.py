@@ -89,6 +89,10 @@ def make_stack(base_dir: Path, *, broker_url: str | None = None, **extra_env: st
         "FACTCHECK_STALE_AFTER": "2",
         # Werkzeug's test client keeps Secure cookies off plain-http requests.
         "FACTCHECK_SECURE_COOKIES": "0",
+        # Tests never fetch from the real outlets; the cross-reference tests switch
+        # gathering on against outlets played on loopback.
+        "FACTCHECK_CROSSREF": "0",
+        "FACTCHECK_FETCH_MIN_DELAY": "0",
         **extra_env,
     }
     cleanups: list[Callable[[], None]] = []

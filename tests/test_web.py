@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from sqlmodel import func, select
 
-from factcheck.models import Article, AuditEvent, Claim, ClaimStatus
+from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, CrossrefState
 from factcheck.web import create_app
 from tests.conftest import log_in
 from tests.harness import OutletSimulator
@@ -144,13 +144,30 @@ def test_the_article_page_highlights_every_claim_in_place(client, session, demo_
         assert f'data-claim-id="{claim.id}"' in page
 
 
-def test_the_status_widget_stops_polling_once_the_claims_are_queued(client, session, demo_text):
+def test_the_status_widget_shows_cross_referencing_progress_while_it_runs(
+    client, session, demo_text
+):
     article = split_now(session, demo_text)
+    for claim in article.claims[:5]:
+        claim.crossref_state = CrossrefState.DONE
+    session.commit()
+
+    widget = client.get(f"/articles/{article.id}/status?polling=1", headers={"HX-Request": "true"})
+
+    assert b'hx-trigger="every 1s"' in widget.data
+    assert f"cross-referencing: <strong>5 of {len(article.claims)}</strong>".encode() in widget.data
+    assert widget.headers["HX-Trigger"] == "article-settled"
+
+
+def test_the_status_widget_stops_polling_once_everything_is_done(client, session, demo_text):
+    article = split_now(session, demo_text)
+    for claim in article.claims:
+        claim.crossref_state = CrossrefState.DONE
+    session.commit()
 
     widget = client.get(f"/articles/{article.id}/status?polling=1", headers={"HX-Request": "true"})
 
     assert b'hx-trigger="every 1s"' not in widget.data
-    assert widget.headers["HX-Trigger"] == "article-settled"
     assert b"claims in the queue" in widget.data
 
 

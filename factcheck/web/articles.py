@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
+from factcheck.crossrefs import article_progress
 from factcheck.errors import UserError
 from factcheck.highlight import paragraphs_with_claims
 from factcheck.intake import Upload, read_submission, submit_article
@@ -108,6 +109,7 @@ def show(article_id: int) -> ResponseReturnValue:
     return render_template(
         "articles/show.html",
         article=article,
+        progress=article_progress(get_session(), article.id),
         paragraphs=paragraphs_with_claims(article.text, article.claims),
         duplicate=request.args.get("duplicate") == "1",
     )
@@ -121,7 +123,12 @@ def status(article_id: int) -> ResponseReturnValue:
     if settled and htmx and request.args.get("polling") == "1":
         # Tells the page to load the claims that have just arrived.
         headers["HX-Trigger"] = "article-settled"
-    return render_template("articles/_status.html", article=article), 200, headers
+    progress = article_progress(get_session(), article.id)
+    return (
+        render_template("articles/_status.html", article=article, progress=progress),
+        200,
+        headers,
+    )
 
 
 @bp.post("/articles/<int:article_id>/pin")

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
+from factcheck.crossref import RecordLocator, WarcArchive, page_text
+from factcheck.crossrefs import retry_gathering
 from factcheck.errors import UserError
-from factcheck.highlight import paragraphs_with_claims
-from factcheck.models import Claim, ClaimKind, ClaimStatus, Role, User, utcnow
+from factcheck.highlight import marked_segments, paragraphs_with_claims
+from factcheck.models import Claim, ClaimKind, ClaimStatus, CrossReference, Role, User, utcnow
 from factcheck.queue import filter_choices
 from factcheck.review import (
     ReviewFilter,
@@ -26,6 +37,7 @@ from factcheck.review import (
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, get_session
+from tasks.crossrefs import dispatch_gathering
 
 bp = Blueprint("review", __name__)
 SKIPPED = "skipped_claims"
@@ -225,6 +237,49 @@ def show(claim_id: int) -> ResponseReturnValue:
     if claim is None:
         abort(404, f"There is no claim {claim_id}.")
     return render_template("review/claim.html", **_claim_context(claim))
+
+
+@bp.get("/claims/<int:claim_id>/crossrefs")
+def crossrefs(claim_id: int) -> ResponseReturnValue:
+    claim = get_session().get(Claim, claim_id)
+    if claim is None:
+        abort(404, f"There is no claim {claim_id}.")
+    return render_template("review/_crossrefs.html", claim=claim)
+
+
+@bp.post("/claims/<int:claim_id>/crossrefs/retry")
+def retry_crossrefs(claim_id: int) -> ResponseReturnValue:
+    db = get_session()
+    retry_gathering(db, claim_id, actor=current_user.username)
+    db.commit()
+    dispatch_gathering(current_app.extensions["celery"], [claim_id])
+    if htmx:
+        return crossrefs(claim_id)
+    return redirect(url_for("review.show", claim_id=claim_id), code=303)
+
+
+@bp.get("/crossrefs/<int:crossref_id>/archived")
+def archived(crossref_id: int) -> ResponseReturnValue:
+    """The archived copy of a source, verified against its SHA-256, shown as text (the
+    outlet's own markup and scripts never run here)."""
+    ref = get_session().get(CrossReference, crossref_id)
+    if ref is None or ref.warc_file is None:
+        abort(404, "There is no archived copy of this source.")
+    copy = WarcArchive(app_settings().archive_dir).read(
+        RecordLocator(ref.warc_file, ref.warc_offset, ref.warc_length), sha256=ref.sha256
+    )
+    content_type = copy.headers.get("content-type", "text/html").split(";")[0]
+    text = page_text(copy.body.decode("utf-8", errors="replace"), content_type)
+    return render_template("review/archived.html", ref=ref, copy=copy, text=text)
+
+
+@bp.app_template_global()
+def passage_segments(passage: dict) -> list[tuple[str, bool]]:
+    """A stored passage cut into pieces, the matched quote and terms marked."""
+    spans = [*passage.get("term_spans", [])]
+    if passage.get("quote_span"):
+        spans.append(passage["quote_span"])
+    return marked_segments(passage["text"], passage.get("start", 0), spans)
 
 
 @bp.post("/claims/<int:claim_id>/reassign")

@@ -1,0 +1,195 @@
+"""Cross-references in the database: each claim's gathering as a small state machine
+(waiting -> running -> done, or failed), and the pages found, kept once per (claim, url).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from factcheck.audit import SYSTEM_ACTOR, record_event
+from factcheck.crossref.gather import ClaimInArticle, Evidence
+from factcheck.errors import Conflict, NotFound
+from factcheck.models import Claim, CrossReference, CrossrefState, utcnow
+
+
+def _transition(
+    session: Session, claim_id: int, *, to: CrossrefState, where: Any, error: str | None = None
+) -> bool:
+    changed = session.execute(
+        update(Claim)
+        .where(col(Claim.id) == claim_id, where)
+        .values(crossref_state=to, crossref_error=error, crossref_updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def start_gathering(session: Session, claim_id: int) -> bool:
+    """Take the claim's gathering; False when another worker has it or it is done."""
+    return _transition(
+        session,
+        claim_id,
+        to=CrossrefState.RUNNING,
+        where=Claim.crossref_state == CrossrefState.WAITING,
+    )
+
+
+def claim_to_check(session: Session, claim_id: int) -> ClaimInArticle:
+    claim = session.get(Claim, claim_id)
+    article = claim.article
+    return ClaimInArticle(
+        text=claim.text,
+        speaker=claim.speaker,
+        kind=claim.kind.value,
+        cited_outlets=tuple(outlet.name for outlet in claim.outlets),
+        article_text=article.text,
+        article_html=article.html,
+        article_url=article.url,
+        credited_outlets=tuple(article.credited_outlets),
+        published=article.published_at,
+    )
+
+
+def _row_values(found: Evidence) -> dict[str, Any]:
+    alignment, result, archived = found.alignment, found.result, found.archived
+    return {
+        "outlet": found.outlet,
+        "source": found.source,
+        "parent_url": found.parent_url,
+        "depth": found.depth,
+        "hint": found.hints[0],
+        "hints": list(found.hints),
+        "score": alignment.score if alignment else 0.0,
+        "passages": [
+            {
+                "text": scored.passage.text,
+                "score": round(scored.score, 4),
+                "quote_span": list(scored.quote_span) if scored.quote_span else None,
+                "term_spans": [list(span) for span in scored.term_spans],
+                "start": scored.passage.start,
+            }
+            for scored in (alignment.passages if alignment else ())
+        ],
+        "quote_diff": [list(op) for op in alignment.quote_diff] if alignment else [],
+        "http_status": result.status if result else None,
+        "fetched_at": result.fetched_at if result else None,
+        "sha256": archived.sha256 if archived else None,
+        "warc_file": archived.locator.warc_file if archived else None,
+        "warc_offset": archived.locator.offset if archived else None,
+        "warc_length": archived.locator.length if archived else None,
+        "error": found.error,
+        "updated_at": utcnow(),
+    }
+
+
+def store_evidence(
+    session: Session, claim_id: int, evidence: list[Evidence]
+) -> list[CrossReference]:
+    """Keep what was found, updating the rows of pages seen before, and mark the claim's
+    gathering done, with its audit event."""
+    rows = {
+        row.url: row
+        for row in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id))
+    }
+    for found in evidence:
+        values = _row_values(found)
+        row = rows.get(found.url) or CrossReference(claim_id=claim_id, url=found.url, **values)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+        rows[found.url] = row
+    _transition(
+        session,
+        claim_id,
+        to=CrossrefState.DONE,
+        where=Claim.crossref_state == CrossrefState.RUNNING,
+    )
+    record_event(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="crossref.run",
+        object_type="claim",
+        object_id=claim_id,
+        after={"pages": len(evidence), "hints": sorted({e.hints[0] for e in evidence})},
+    )
+    return list(rows.values())
+
+
+def fail_gathering(session: Session, claim_id: int, error: str) -> None:
+    if _transition(
+        session,
+        claim_id,
+        to=CrossrefState.FAILED,
+        where=Claim.crossref_state == CrossrefState.RUNNING,
+        error=error[:2000],
+    ):
+        record_event(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="crossref.failed",
+            object_type="claim",
+            object_id=claim_id,
+            after={"error": error[:500]},
+        )
+
+
+def retry_gathering(session: Session, claim_id: int, *, actor: str) -> None:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    if not _transition(
+        session,
+        claim_id,
+        to=CrossrefState.WAITING,
+        where=col(Claim.crossref_state).in_([CrossrefState.FAILED, CrossrefState.DONE]),
+    ):
+        raise Conflict("Cross-references for this claim are being gathered right now.")
+    record_event(
+        session,
+        actor=actor,
+        action="crossref.retry",
+        object_type="claim",
+        object_id=claim_id,
+        before={"state": claim.crossref_state.value},
+        after={"state": CrossrefState.WAITING.value},
+    )
+
+
+def requeue_stalled_gathering(
+    session: Session, *, now: datetime, stale_after: timedelta
+) -> list[int]:
+    """Claims whose gathering was never dispatched or died with its worker: back to
+    waiting with a fresh clock, to be dispatched again."""
+    stalled = session.exec(
+        select(Claim.id, Claim.crossref_state)
+        .where(
+            col(Claim.crossref_state).in_([CrossrefState.WAITING, CrossrefState.RUNNING]),
+            func.coalesce(Claim.crossref_updated_at, Claim.created_at) < now - stale_after,
+        )
+        .order_by(Claim.id)
+        .limit(500)
+    ).all()
+    moved = []
+    for claim_id, state in stalled:
+        if _transition(
+            session, claim_id, to=CrossrefState.WAITING, where=Claim.crossref_state == state
+        ):
+            moved.append(claim_id)
+    return moved
+
+
+def article_progress(session: Session, article_id: int) -> dict[str, int]:
+    """How many of the article's claims are in each gathering state, and in all."""
+    rows = session.exec(
+        select(Claim.crossref_state, func.count())
+        .where(Claim.article_id == article_id)
+        .group_by(Claim.crossref_state)
+    ).all()
+    counts = {state.value: 0 for state in CrossrefState}
+    counts.update({CrossrefState(state).value: count for state, count in rows})
+    counts["total"] = sum(counts[state.value] for state in CrossrefState)
+    return counts

@@ -1,0 +1,127 @@
+"""Gathering a claim's cross-references from outlets played by a loopback server."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck.crossref import FetchPolicy, WarcArchive
+from factcheck.crossref.gather import ClaimInArticle, gather, outlets_to_search
+from factcheck.outlets import load_registry
+from tests import crossref_world
+from tests.harness import OutletSimulator
+
+POLICY = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_limit=4, min_delay=0.0, timeout=5)
+
+
+@pytest.fixture
+def world(outlets: OutletSimulator, tmp_path):
+    return load_registry(crossref_world.build(outlets, tmp_path))
+
+
+def claim(
+    text: str, *cited: str, speaker: str | None = None, kind: str = "quote", **more
+) -> ClaimInArticle:
+    return ClaimInArticle(
+        text=text,
+        speaker=speaker,
+        kind=kind,
+        cited_outlets=cited,
+        article_text="An article.",
+        **more,
+    )
+
+
+def test_a_misquote_of_reuters_is_found_with_its_word_diff(world, tmp_path):
+    found = gather(
+        claim(
+            "“The question is whether this is just a symbolic gesture to the United States.",
+            "Reuters",
+            speaker="one senior diplomat",
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+
+    best = max((e for e in found if e.outlet == "Reuters"), key=lambda e: e.alignment.score)
+    assert best.url.endswith("/reuters/nato-coalition")
+    assert best.hints[0] == "quote differs"
+    assert ("insert", "is") in best.alignment.quote_diff
+    assert best.archived.sha256 and best.source == "feed"
+
+
+def test_a_source_that_credits_another_outlet_is_followed_one_hop(world, tmp_path):
+    found = gather(
+        claim(
+            "It includes the accession of NATO to the global coalition against IS [Daesh].”",
+            "Al Jazeera",
+            speaker="One diplomatic source",
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+
+    aljazeera = next(e for e in found if e.url.endswith("/aljazeera/nato-isil"))
+    afp = [e for e in found if e.outlet == "AFP"]
+    assert "credited to AFP" in aljazeera.hints
+    assert afp and all(e.depth == 1 and e.parent_url == aljazeera.url for e in afp)
+    assert max(e.alignment.score for e in afp if e.alignment) > 0
+
+
+def test_no_chain_is_followed_at_depth_zero(world, tmp_path):
+    found = gather(
+        claim(
+            "It includes the accession of NATO to the global coalition against IS.", "Al Jazeera"
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+        chain_depth=0,
+    )
+    assert {e.outlet for e in found} == {"Al Jazeera"}
+
+
+def test_an_outlet_with_nothing_on_the_claim_says_no_matching_report(world, tmp_path):
+    found = gather(
+        claim(
+            "The city council approved a new budget for public libraries on Monday.",
+            "AFP",
+            kind="statement",
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    assert found and all(e.hints[0] in ("no matching report", "mentions") for e in found)
+
+
+def test_an_unreachable_page_is_recorded_as_a_failed_fetch(world, outlets, tmp_path):
+    outlets.page("/reuters/nato-coalition", "gone", status=404)
+    found = gather(
+        claim(
+            "“NATO as an institution will join the coalition,” one diplomat told Reuters.",
+            "Reuters",
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    failed = next(e for e in found if e.url.endswith("/reuters/nato-coalition"))
+    assert failed.hints == ("fetch failed",) and "404" in failed.error
+
+
+def test_which_outlets_are_searched(world):
+    assert [o.name for o in outlets_to_search(claim("x", "Reuters"), world, ["AFP"])] == ["Reuters"]
+    credited = claim("x", credited_outlets=("Al Jazeera",), kind="statement")
+    assert [o.name for o in outlets_to_search(credited, world, [])] == ["Al Jazeera"]
+    on_own_site = claim(
+        "x", credited_outlets=("Al Jazeera",), article_url="https://www.aljazeera.com/news/x"
+    )
+    assert outlets_to_search(on_own_site, world, []) == []
+    quote = claim("“We will win,” she said.", speaker="Jane Doe")
+    assert [o.name for o in outlets_to_search(quote, world, ["Reuters", "AFP"])] == [
+        "Reuters",
+        "AFP",
+    ]
+    assert outlets_to_search(claim("Prices rose.", kind="statement"), world, ["Reuters"]) == []
