@@ -33,6 +33,7 @@ def gather_crossrefs(claim_id: int) -> int:
         min_delay=config.fetch_min_delay,
         timeout=config.fetch_timeout,
         max_bytes=config.max_article_bytes,
+        slots_dir=config.instance_dir / "host-slots",
     )
     try:
         evidence = gather(

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, make_url, text
 
@@ -229,7 +230,8 @@ class OutletSimulator:
     request (`requests`, `received`) and the largest number of requests it was answering
     at once for each host (`max_concurrency`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # a loopback address; 127.0.0.2 and up count as other hosts
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
         self.received: list[Received] = []
@@ -248,32 +250,50 @@ class OutletSimulator:
                 if route is None:
                     self.send_error(404, "Not Found")
                     return
-                with simulator._counting(host):
+                with simulator._counting(host) as answered:
+                    # A request is open until its answer starts: once the client has its
+                    # whole answer it may send the next, before this thread winds down.
+                    send_response = self.send_response
+
+                    def answering(*args: Any, **kwargs: Any) -> None:
+                        answered()
+                        send_response(*args, **kwargs)
+
+                    self.send_response = answering  # type: ignore[method-assign]
                     route(self)
 
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
     @contextmanager
-    def _counting(self, host: str) -> Iterator[None]:
+    def _counting(self, host: str) -> Iterator[Callable[[], None]]:
+        """Counts a request as open until `end()` (or the block's end, if sooner)."""
         with self._lock:
             self._active[host] = self._active.get(host, 0) + 1
             self.max_concurrency[host] = max(self.max_concurrency.get(host, 0), self._active[host])
-        try:
-            yield
-        finally:
+        ended = False
+
+        def end() -> None:
+            nonlocal ended
             with self._lock:
-                self._active[host] -= 1
+                if not ended:
+                    ended = True
+                    self._active[host] -= 1
+
+        try:
+            yield end
+        finally:
+            end()
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://{self.host}:{self.server.server_address[1]}"
 
     def url(self, path: str, host: str | None = None) -> str:
         if host is None:

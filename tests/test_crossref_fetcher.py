@@ -212,3 +212,33 @@ def test_loopback_is_refused_without_the_allow_list(outlets: OutletSimulator):
     result = fetch_one(outlets.url("/story"), allow_hosts=())
     assert "private or local address" in str(result)
     assert outlets.requests == []
+
+
+def test_with_a_slots_folder_the_per_host_limit_holds_across_processes(outlets, tmp_path):
+    """Two processes fetch from one host at once; with a shared slots folder the host
+    never sees more than the limit."""
+    import subprocess
+    import sys
+    import textwrap
+
+    outlets.page("/slow", STORY, delay=0.3)
+    script = textwrap.dedent(f"""
+        from factcheck.crossref.fetcher import FetchPolicy, fetch_all
+        from pathlib import Path
+        policy = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_limit=2, min_delay=0,
+                             obey_robots=False, slots_dir=Path({str(tmp_path)!r}))
+        results = fetch_all(["{outlets.url("/slow")}"] * 4, policy)
+        assert all(r.status == 200 for r in results), results
+    """)
+    runs = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(2)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+    assert outlets.max_concurrency["127.0.0.1"] == 2
+
+
+def test_robots_txt_is_read_once_per_process_across_batches(outlets: OutletSimulator):
+    outlets.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    outlets.page("/story", STORY)
+    rules = FetchPolicy(allow_hosts=("127.0.0.1",), min_delay=0)
+    fetch_all([outlets.url("/story")], rules)
+    fetch_all([outlets.url("/story")], rules)
+    assert outlets.requests.count("/robots.txt") == 1

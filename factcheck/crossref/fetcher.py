@@ -15,11 +15,17 @@ Celery task).
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import re
+import threading
+import time
 import urllib.robotparser
 from collections.abc import AsyncIterator, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -28,6 +34,8 @@ from factcheck.fetch import MAX_REDIRECTS, USER_AGENT, FetchError, check_url
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+# RFC 9309 lets crawlers keep robots.txt rules for up to a day; an hour stays polite.
+ROBOTS_TTL = 3600.0
 # RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
 ROBOTS_MAX_BYTES = 512 * 1024
 
@@ -101,16 +109,26 @@ class FetchPolicy:
     content_types: tuple[str, ...] = PAGE_TYPES + FEED_TYPES
     obey_robots: bool = True
     user_agent: str = USER_AGENT
+    # A folder shared by the worker processes of one machine: with it, `per_host_limit`
+    # holds across all of them (each slot is a file lock), not only within one process.
+    slots_dir: Path | None = None
 
 
 class _HostGate:
-    """At most `limit` requests at a time to one host, starting `min_delay` apart."""
+    """At most `limit` requests at a time to one host, starting `min_delay` apart; with
+    a `slots_dir`, at most `limit` across every process of the machine."""
 
-    def __init__(self, limit: int, min_delay: float) -> None:
+    def __init__(self, host: str, limit: int, min_delay: float, slots_dir: Path | None) -> None:
         self._slots = asyncio.Semaphore(limit)
         self._spacing = asyncio.Lock()
         self._next_start = 0.0
         self._min_delay = min_delay
+        self._limit = limit
+        self._slot_files = (
+            [slots_dir / f"{re.sub(r'[^A-Za-z0-9.-]', '_', host)}.{i}.lock" for i in range(limit)]
+            if slots_dir
+            else []
+        )
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -121,7 +139,25 @@ class _HostGate:
                 if wait > 0:
                     await asyncio.sleep(wait)
                 self._next_start = loop.time() + self._min_delay
-            yield
+            handle = await self._machine_slot() if self._slot_files else None
+            try:
+                yield
+            finally:
+                if handle is not None:
+                    handle.close()  # closing the file releases its lock
+
+    async def _machine_slot(self) -> IO[str]:
+        self._slot_files[0].parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            for path in self._slot_files:
+                handle = path.open("a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                return handle
+            await asyncio.sleep(0.005)
 
 
 @dataclass(frozen=True)
@@ -248,17 +284,24 @@ class Fetcher:
     def _gate(self, url: str) -> _HostGate:
         host = (urlsplit(url).hostname or "").lower()
         if host not in self._gates:
-            self._gates[host] = _HostGate(self.policy.per_host_limit, self.policy.min_delay)
+            self._gates[host] = _HostGate(
+                host, self.policy.per_host_limit, self.policy.min_delay, self.policy.slots_dir
+            )
         return self._gates[host]
 
     async def _robots_allow(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:
-            # One read per origin, however many requests arrive for it at once.
+            # One read per origin, however many requests arrive for it at once, and one
+            # per process within ROBOTS_TTL: a worker's next batch reuses the rules.
             async with self._robots_locks.setdefault(origin, asyncio.Lock()):
                 if origin not in self._robots:
-                    self._robots[origin] = await self._read_robots(origin)
+                    rules = _ROBOTS_READ.get(origin)
+                    if rules is None:
+                        rules = await self._read_robots(origin)
+                        _ROBOTS_READ.put(origin, rules)
+                    self._robots[origin] = rules
         return self._robots[origin].can_fetch(self.policy.user_agent, url)
 
     async def _read_robots(self, origin: str) -> urllib.robotparser.RobotFileParser:
@@ -283,6 +326,26 @@ class Fetcher:
             ) from error
         rules.parse(result.text().splitlines())
         return rules
+
+
+class _RobotsCache:
+    """robots.txt rules read by this process, each kept for ROBOTS_TTL seconds."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, tuple[float, urllib.robotparser.RobotFileParser]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+        with self._lock:
+            read_at, rules = self._rules.get(origin, (0.0, None))
+        return rules if time.monotonic() - read_at < ROBOTS_TTL else None
+
+    def put(self, origin: str, rules: urllib.robotparser.RobotFileParser) -> None:
+        with self._lock:
+            self._rules[origin] = (time.monotonic(), rules)
+
+
+_ROBOTS_READ = _RobotsCache()
 
 
 def _conditional_headers(request: FetchRequest) -> dict[str, str]:
