@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.gather import ClaimInArticle, Evidence
+from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound
 from factcheck.models import Claim, CrossReference, CrossrefState, utcnow
 
@@ -19,13 +20,15 @@ from factcheck.models import Claim, CrossReference, CrossrefState, utcnow
 def _transition(
     session: Session, claim_id: int, *, to: CrossrefState, where: Any, error: str | None = None
 ) -> bool:
-    changed = session.execute(
-        update(Claim)
-        .where(col(Claim.id) == claim_id, where)
-        .values(crossref_state=to, crossref_error=error, crossref_updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    return compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        where,
+        crossref_state=to,
+        crossref_error=error,
+        crossref_updated_at=utcnow(),
     )
-    return changed.rowcount == 1
 
 
 def start_gathering(session: Session, claim_id: int) -> bool:

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, event
-from sqlmodel import Session, create_engine
+from sqlalchemy import Engine, event, update
+from sqlmodel import Session, SQLModel, create_engine
 
 
 def _enable_sqlite_concurrency(dbapi_connection: Any, _record: Any) -> None:
@@ -41,3 +41,17 @@ def session_scope(database_url: str) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def compare_and_set(
+    session: Session, model: type[SQLModel], row_id: int, *conditions: Any, **values: Any
+) -> bool:
+    """UPDATE the row only while `conditions` hold; True when this caller changed it.
+    The one way state moves here: two workers or reviewers racing cannot both win."""
+    changed = session.execute(
+        update(model)
+        .where(model.id == row_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1

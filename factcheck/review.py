@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
+from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import (
     Article,
@@ -143,15 +144,16 @@ def take_next(
         if candidate is None:
             return None
         claim_id, previous_holder = candidate
-        taken = session.execute(
-            update(Claim)
-            .where(
-                col(Claim.id) == claim_id, Claim.status == ClaimStatus.PENDING, _lease_is_free(now)
-            )
-            .values(leased_by_id=user.id, lease_expires_at=now + lease_for)
-            .execution_options(synchronize_session=False)
+        taken = compare_and_set(
+            session,
+            Claim,
+            claim_id,
+            Claim.status == ClaimStatus.PENDING,
+            _lease_is_free(now),
+            leased_by_id=user.id,
+            lease_expires_at=now + lease_for,
         )
-        if taken.rowcount == 1:
+        if taken:
             if previous_holder is not None:
                 _event(
                     session, None, "lease.expired", claim_id, before={"leased_by": previous_holder}
@@ -171,32 +173,32 @@ def take_next(
 def renew_lease(
     session: Session, *, user: User, claim_id: int, now: datetime, lease_for: timedelta
 ) -> Claim:
-    renewed = session.execute(
-        update(Claim)
-        .where(
-            col(Claim.id) == claim_id,
-            Claim.leased_by_id == user.id,
-            Claim.status == ClaimStatus.PENDING,
-        )
-        .values(lease_expires_at=now + lease_for)
-        .execution_options(synchronize_session=False)
+    renewed = compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        Claim.leased_by_id == user.id,
+        Claim.status == ClaimStatus.PENDING,
+        lease_expires_at=now + lease_for,
     )
     claim = _claim(session, claim_id)
-    if renewed.rowcount != 1:
+    if not renewed:
         raise Conflict(f"You no longer hold claim {claim_id}: {describe(claim)}")
     return claim
 
 
 def release_lease(session: Session, *, user: User, claim_id: int, reason: str) -> bool:
-    released = session.execute(
-        update(Claim)
-        .where(col(Claim.id) == claim_id, Claim.leased_by_id == user.id)
-        .values(leased_by_id=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
+    released = compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        Claim.leased_by_id == user.id,
+        leased_by_id=None,
+        lease_expires_at=None,
     )
-    if released.rowcount == 1:
+    if released:
         _event(session, user, "lease.released", claim_id, after={"reason": reason})
-    return released.rowcount == 1
+    return released
 
 
 def release_all(session: Session, *, user: User, reason: str) -> int:
@@ -213,17 +215,16 @@ def expire_leases(session: Session, *, now: datetime) -> int:
     ).all()
     freed = 0
     for claim_id, holder in expired:
-        done = session.execute(
-            update(Claim)
-            .where(
-                col(Claim.id) == claim_id,
-                Claim.leased_by_id == holder,
-                col(Claim.lease_expires_at) < now,
-            )
-            .values(leased_by_id=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
+        done = compare_and_set(
+            session,
+            Claim,
+            claim_id,
+            Claim.leased_by_id == holder,
+            col(Claim.lease_expires_at) < now,
+            leased_by_id=None,
+            lease_expires_at=None,
         )
-        if done.rowcount == 1:
+        if done:
             _event(session, None, "lease.expired", claim_id, before={"leased_by": holder})
             freed += 1
     return freed
@@ -275,29 +276,25 @@ def decide(
     if status in NOTE_REQUIRED and not note:
         raise UserError(f"A note is required when a claim is {status.value}: say why.")
     evidence = _clean_evidence(evidence_urls)
-    decided = session.execute(
-        update(Claim)
-        .where(
-            col(Claim.id) == claim_id,
-            Claim.version == seen_version,
-            Claim.status == ClaimStatus.PENDING,
-            or_(_lease_is_free(now), Claim.leased_by_id == user.id),
-        )
-        .values(
-            status=status,
-            note=note or None,
-            evidence_urls=evidence,
-            decided_by_id=user.id,
-            decided_at=now,
-            leased_by_id=None,
-            lease_expires_at=None,
-            version=Claim.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    decided = compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        Claim.version == seen_version,
+        Claim.status == ClaimStatus.PENDING,
+        or_(_lease_is_free(now), Claim.leased_by_id == user.id),
+        status=status,
+        note=note or None,
+        evidence_urls=evidence,
+        decided_by_id=user.id,
+        decided_at=now,
+        leased_by_id=None,
+        lease_expires_at=None,
+        version=Claim.version + 1,
+        updated_at=now,
     )
     claim = _claim(session, claim_id)
-    if decided.rowcount != 1:
+    if not decided:
         raise Conflict(
             f"This claim changed since you opened it: {describe(claim)} Your verdict was not saved."
         )
@@ -328,6 +325,19 @@ def decide(
     return claim
 
 
+def _undecided(now: datetime) -> dict[str, Any]:
+    """A claim back in the queue without its verdict: what undo and reopen both set."""
+    return {
+        "status": ClaimStatus.PENDING,
+        "note": None,
+        "evidence_urls": [],
+        "decided_by_id": None,
+        "decided_at": None,
+        "version": Claim.version + 1,
+        "updated_at": now,
+    }
+
+
 def undo_last(session: Session, *, user: User, now: datetime, lease_for: timedelta) -> Claim:
     """Take back the reviewer's own last verdict within UNDO_WINDOW, if nobody has
     touched the claim since; the claim comes back to them under a lease."""
@@ -344,24 +354,17 @@ def undo_last(session: Session, *, user: User, now: datetime, lease_for: timedel
         raise Conflict(
             f"There is no verdict of yours from the last {UNDO_WINDOW.seconds} seconds to undo."
         )
-    undone = session.execute(
-        update(Claim)
-        .where(col(Claim.id) == verdict.claim_id, Claim.version == verdict.claim_version)
-        .values(
-            status=ClaimStatus.PENDING,
-            note=None,
-            evidence_urls=[],
-            decided_by_id=None,
-            decided_at=None,
-            leased_by_id=user.id,
-            lease_expires_at=now + lease_for,
-            version=Claim.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    undone = compare_and_set(
+        session,
+        Claim,
+        verdict.claim_id,
+        Claim.version == verdict.claim_version,
+        **_undecided(now),
+        leased_by_id=user.id,
+        lease_expires_at=now + lease_for,
     )
     claim = _claim(session, verdict.claim_id)
-    if undone.rowcount != 1:
+    if not undone:
         raise Conflict(
             f"The claim changed after your verdict, so it cannot be undone: {describe(claim)}"
         )
@@ -388,21 +391,14 @@ def reopen(session: Session, *, user: User, claim_id: int, reason: str, now: dat
     if claim.status == ClaimStatus.PENDING:
         raise Conflict("This claim has no verdict to reopen: it is pending.")
     before = {"status": claim.status.value, "note": claim.note, "version": claim.version}
-    reopened = session.execute(
-        update(Claim)
-        .where(col(Claim.id) == claim_id, Claim.version == claim.version)
-        .values(
-            status=ClaimStatus.PENDING,
-            note=None,
-            evidence_urls=[],
-            decided_by_id=None,
-            decided_at=None,
-            version=Claim.version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    reopened = compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        Claim.version == claim.version,
+        **_undecided(now),
     )
-    if reopened.rowcount != 1:
+    if not reopened:
         raise Conflict(f"The claim changed meanwhile: {describe(_claim(session, claim_id))}")
     for verdict in session.exec(
         select(Verdict).where(
@@ -434,13 +430,15 @@ def reassign(
         raise UserError(f"{to.username} is disabled.")
     before = _claim(session, claim_id)
     previous = before.leased_by.username if before.leased_by else None
-    moved = session.execute(
-        update(Claim)
-        .where(col(Claim.id) == claim_id, Claim.status == ClaimStatus.PENDING)
-        .values(leased_by_id=to.id, lease_expires_at=now + lease_for)
-        .execution_options(synchronize_session=False)
+    moved = compare_and_set(
+        session,
+        Claim,
+        claim_id,
+        Claim.status == ClaimStatus.PENDING,
+        leased_by_id=to.id,
+        lease_expires_at=now + lease_for,
     )
-    if moved.rowcount != 1:
+    if not moved:
         raise Conflict(f"Only a pending claim can be reassigned: {describe(before)}")
     _event(
         session,

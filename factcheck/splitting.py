@@ -11,12 +11,12 @@ import hashlib
 import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
+from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound
 from factcheck.extract import Extraction
 from factcheck.models import (
@@ -43,13 +43,9 @@ def _transition(
     session: Session, article_id: int, *, to: ArticleState, where: object, error: str | None = None
 ) -> bool:
     """Compare-and-set of the article's state; True when this caller made the change."""
-    result = session.execute(
-        update(Article)
-        .where(Article.id == article_id, where)
-        .values(state=to, error=error, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    return compare_and_set(
+        session, Article, article_id, where, state=to, error=error, updated_at=utcnow()
     )
-    return result.rowcount == 1
 
 
 def start_split(session: Session, article_id: int) -> bool:
