@@ -1,14 +1,52 @@
-"""Recording state changes in the audit log, in the caller's transaction."""
+"""The audit log: state changes recorded in the caller's transaction, as a hash chain.
+
+Each event's SHA-256 covers its canonical content and the previous event's SHA-256, so
+editing, removing or reordering any event breaks the chain from there on. `verify`
+names the first event that does not match.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from factcheck.models import AuditEvent
+from factcheck.db import compare_and_set
+from factcheck.models import AuditEvent, AuditHead, aware, utcnow
 
 SYSTEM_ACTOR = "system"
+CONTENT_FIELDS = ("at", "actor", "address", "action", "object_type", "object_id", "before", "after")
+MAX_APPEND_ATTEMPTS = 50
+
+
+class AuditLogBusy(RuntimeError):
+    """The chain's head kept moving: too many writers at once."""
+
+
+def canonical_time(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(content: dict[str, Any], prev_sha256: str | None) -> str:
+    """The SHA-256 of an event's content (CONTENT_FIELDS) and its predecessor's hash, as
+    canonical JSON: sorted keys, no spaces, UTF-8, times in UTC to the microsecond."""
+    record = {name: content.get(name) for name in CONTENT_FIELDS}
+    record["at"] = canonical_time(record["at"])
+    record["prev"] = prev_sha256
+    data = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in CONTENT_FIELDS}
 
 
 def record_event(
@@ -22,9 +60,11 @@ def record_event(
     after: dict[str, Any] | None = None,
     address: str | None = None,
 ) -> AuditEvent:
-    """Add one event to the session. It is written with the change or not at all:
-    the caller's commit carries both."""
+    """Append one event to the chain, in the caller's transaction: it is written with
+    the change or not at all. The head's row stays locked until the commit, so appends
+    are serialised; a writer that loses the race reads the new head and tries again."""
     event = AuditEvent(
+        at=utcnow(),
         actor=actor,
         action=action,
         object_type=object_type,
@@ -33,5 +73,190 @@ def record_event(
         after=after,
         address=address,
     )
-    session.add(event)
-    return event
+    for _attempt in range(MAX_APPEND_ATTEMPTS):
+        head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
+        event.prev_sha256 = head
+        event.sha256 = event_hash(event_content(event), head)
+        unchanged = col(AuditHead.sha256).is_(None) if head is None else AuditHead.sha256 == head
+        if compare_and_set(session, AuditHead, 1, unchanged, sha256=event.sha256):
+            session.add(event)
+            session.flush()
+            return event
+    raise AuditLogBusy("The audit log is too busy to record this change; try again.")
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    head: str | None
+    first_bad: str | None  # what is wrong, naming the first event that does not match
+
+    @property
+    def holds(self) -> bool:
+        return self.first_bad is None
+
+
+def check_chain(rows: Iterable[dict[str, Any]], *, contiguous: bool = True) -> ChainReport:
+    """Check events in chain order (dicts with CONTENT_FIELDS, id, prev_sha256, sha256).
+    `contiguous` False (a filtered export) checks each event's own hash only."""
+    count, previous = 0, None
+    for row in rows:
+        count += 1
+        if contiguous and row["prev_sha256"] != previous:
+            return ChainReport(
+                count,
+                previous,
+                f"event {row['id']}: its link to the event before does not match "
+                "(an event was removed or reordered)",
+            )
+        if event_hash(row, row["prev_sha256"]) != row["sha256"]:
+            return ChainReport(
+                count,
+                previous,
+                f"event {row['id']}: its content does not match its SHA-256 (it was edited)",
+            )
+        previous = row["sha256"]
+    return ChainReport(count, previous, None)
+
+
+def verify_database(session: Session) -> ChainReport:
+    """The whole chain in the database, and its head: a removed last event shows too."""
+    report = check_chain(exported_rows(session, ExportFilter()))
+    if not report.holds:
+        return report
+    head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
+    if head != report.head:
+        return ChainReport(
+            report.events,
+            report.head,
+            "the chain's recorded head is not its last event (events were removed from the end)",
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: str | None = None
+    action: str | None = None
+
+    @property
+    def narrows(self) -> bool:
+        return any((self.since, self.until, self.actor, self.action))
+
+    def conditions(self) -> list[Any]:
+        conditions = []
+        if self.since:
+            conditions.append(AuditEvent.at >= self.since)
+        if self.until:
+            conditions.append(AuditEvent.at < self.until)
+        if self.actor:
+            conditions.append(AuditEvent.actor == self.actor)
+        if self.action:
+            conditions.append(AuditEvent.action == self.action)
+        return conditions
+
+
+EXPORT_COLUMNS = ("id", *CONTENT_FIELDS, "prev_sha256", "sha256")
+
+
+def exported_rows(
+    session: Session, export_filter: ExportFilter, *, batch: int = 5000
+) -> Iterator[dict[str, Any]]:
+    """The events a filter selects, in chain order, in batches (constant memory)."""
+    columns = [getattr(AuditEvent, name) for name in EXPORT_COLUMNS]
+    last_id = 0
+    while True:
+        rows = session.exec(
+            select(*columns)
+            .where(col(AuditEvent.id) > last_id, *export_filter.conditions())
+            .order_by(col(AuditEvent.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            record = dict(row._mapping)
+            record["at"] = canonical_time(record["at"])
+            yield record
+        last_id = rows[-1][0]
+
+
+def export_header(session: Session, export_filter: ExportFilter) -> dict[str, Any]:
+    head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
+    return {
+        "factcheck_audit_export": 1,
+        "head_sha256": head,
+        "exported_at": canonical_time(utcnow()),
+        "complete_chain": not export_filter.narrows,
+        "filter": {
+            key: (canonical_time(value) if isinstance(value, datetime) else value)
+            for key, value in vars(export_filter).items()
+        },
+    }
+
+
+def write_jsonl(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
+    out.write(json.dumps(header, sort_keys=True) + "\n")
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
+    """CSV with a first comment line holding the header; before/after as JSON text."""
+    out.write("# " + json.dumps(header, sort_keys=True) + "\n")
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(row[name], sort_keys=True)
+                if name in ("before", "after") and row[name] is not None
+                else ("" if row[name] is None else row[name])
+                for name in EXPORT_COLUMNS
+            ]
+        )
+        count += 1
+    return count
+
+
+def read_export(lines: Iterable[str]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """An exported file's header and its events (JSONL or CSV, told apart by the header)."""
+    lines = iter(lines)
+    first = next(lines, "")
+    if first.startswith("# "):
+        header = json.loads(first[2:])
+
+        def csv_rows() -> Iterator[dict[str, Any]]:
+            for row in csv.DictReader(lines):
+                record: dict[str, Any] = {
+                    name: (value if value != "" else None) for name, value in row.items()
+                }
+                record["id"] = int(record["id"])
+                for name in ("before", "after"):
+                    record[name] = json.loads(record[name]) if record[name] else None
+                yield record
+
+        return header, csv_rows()
+    header = json.loads(first)
+    return header, (json.loads(line) for line in lines if line.strip())
+
+
+def verify_export(lines: Iterable[str]) -> ChainReport:
+    """An exported file: every event's hash, the links between them when the export is
+    the whole chain, and the last event against the head recorded in its header."""
+    header, rows = read_export(lines)
+    report = check_chain(rows, contiguous=bool(header.get("complete_chain")))
+    if report.holds and header.get("complete_chain") and report.head != header.get("head_sha256"):
+        return ChainReport(
+            report.events,
+            report.head,
+            "the file's last event is not the head its header records "
+            "(events were removed from the end)",
+        )
+    return report

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +299,70 @@ def tokens_create(username: str, name: str) -> None:
     _account_change(
         lambda session: create_token(session, username=username, name=name, actor="cli").token
     )
+
+
+@main.group()
+def audit() -> None:
+    """Export the audit log and check it for tampering."""
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 date or time") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@audit.command("export")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--since", help="ISO-8601; events at or after it.")
+@click.option("--until", help="ISO-8601; events before it.")
+@click.option("--actor")
+@click.option("--action")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def audit_export(
+    output_format: str,
+    since: str | None,
+    until: str | None,
+    actor: str | None,
+    action: str | None,
+    output: str,
+) -> None:
+    """Stream the events to a file, with a header that records the chain's head."""
+    from factcheck.audit import ExportFilter, export_header, exported_rows, write_csv, write_jsonl
+
+    export_filter = ExportFilter(_moment(since), _moment(until), actor, action)
+    write = write_jsonl if output_format == "jsonl" else write_csv
+    with (
+        session_scope(_settings().database_url) as session,
+        open(output, "w", newline="", encoding="utf-8") as out,
+    ):
+        count = write(
+            export_header(session, export_filter), exported_rows(session, export_filter), out
+        )
+    click.echo(f"exported {count} events to {output}")
+
+
+@audit.command("verify")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+def audit_verify(file: str | None) -> None:
+    """Check the chain in the database, or in an exported FILE; exit 1 at the first
+    event that does not match, naming it."""
+    from factcheck.audit import verify_database, verify_export
+
+    if file:
+        with open(file, encoding="utf-8", newline="") as lines:
+            report = verify_export(lines)
+    else:
+        with session_scope(_settings().database_url) as session:
+            report = verify_database(session)
+    if not report.holds:
+        click.echo(f"the audit log does NOT hold: {report.first_bad}", err=True)
+        sys.exit(1)
+    click.echo(f"the audit log holds: {report.events} events, head {report.head}")
 
 
 def _first_admin(settings: Settings) -> None:

@@ -296,7 +296,10 @@ class AuditEvent(SQLModel, table=True):
     """One state change. Rows are appended, never updated or deleted."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_object", "object_type", "object_id"),
+        UniqueConstraint("sha256", name="uq_audit_event_sha256"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _timestamp(index=True)
@@ -307,3 +310,17 @@ class AuditEvent(SQLModel, table=True):
     object_id: str = Field(max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The hash chain: this event's SHA-256 covers its content and the previous event's.
+    prev_sha256: str | None = Field(default=None, max_length=64)
+    sha256: str = Field(default="", max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The newest event of the chain (one row). Appending is a compare-and-set on it, so
+    events written at once by many workers still form one chain, and a deleted tail
+    shows."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    sha256: str | None = Field(default=None, max_length=64)

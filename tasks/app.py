@@ -55,6 +55,7 @@ def _broker_options(config: Settings) -> dict[str, Any]:
 def celery_config(config: Settings) -> dict[str, Any]:
     return {
         "broker_url": config.broker_url,
+        "broker_transport": "tasks.filebroker:Transport" if config.uses_embedded_broker else None,
         "broker_transport_options": _broker_options(config),
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,

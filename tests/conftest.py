@@ -23,6 +23,7 @@ DEMO_PATH = FIXTURES / "articles" / "memo-nato-daesh-2017.txt"
 TABLES = (
     "claim_outlet",
     "verdict",
+    "cross_reference",
     "claim",
     "outlet",
     "audit_event",
@@ -55,8 +56,12 @@ def clean_database(stack: Stack) -> None:
     for attempt in range(5):
         try:
             with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    # The audit log refuses DELETE; tests start each from an empty log.
+                    connection.execute(text("SET LOCAL session_replication_role = replica"))
                 for table in TABLES:
                     connection.execute(text(f'DELETE FROM "{table}"'))
+                connection.execute(text("UPDATE audit_head SET sha256 = NULL"))
             return
         except OperationalError:
             if attempt == 4:

@@ -39,6 +39,9 @@ ALLOW = {
 @pytest.fixture
 def audit_log_refuses_writes(stack: Stack, session: Session) -> Iterator[None]:
     engine = get_engine(stack.settings.database_url)
+    # Fresh connections for the DDL: pooled SQLite connections that other threads used
+    # can hold an older schema and not see a trigger dropped elsewhere.
+    engine.dispose()
     with engine.begin() as connection:
         for statement in REFUSE[engine.dialect.name]:
             connection.execute(text(statement))
@@ -66,6 +69,7 @@ def test_a_verdict_whose_event_cannot_be_written_does_not_happen(stack, session,
     claim = take_next(session, user=user, now=utcnow(), lease_for=timedelta(minutes=5))
     session.commit()
     engine = get_engine(stack.settings.database_url)
+    engine.dispose()  # fresh connections for the DDL, as in audit_log_refuses_writes
     with engine.begin() as connection:
         for statement in REFUSE[engine.dialect.name]:
             connection.execute(text(statement))
