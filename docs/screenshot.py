@@ -1,5 +1,6 @@
-"""Make docs/screenshot.png (the review screen) and docs/article.png (an article with its
-claims in place) from the demo article, in Debian's Chromium.
+"""Make docs/screenshot.png (a claim with its cross-references, gathered from outlets
+played on loopback) and docs/article.png (the article with its claims in place) from the
+demo article, in Debian's Chromium.
 
     PYTHONPATH=. .venv/bin/python docs/screenshot.py
 """
@@ -15,10 +16,15 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from factcheck.accounts import add_user
+from factcheck.crossref import FetchPolicy, WarcArchive
+from factcheck.crossref.gather import gather
+from factcheck.crossrefs import claim_to_check, start_gathering, store_evidence
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Role
+from factcheck.outlets import load_registry
 from factcheck.web import create_app
-from tests.harness import make_stack
+from tests import crossref_world
+from tests.harness import OutletSimulator, make_stack
 from tests.helpers import split_now
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +32,34 @@ DEMO = ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
 PASSWORD = "screenshot password"
 
 
+def gather_all(database_url: str, claim_ids: list[int], registry, folder: Path) -> None:
+    policy = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_limit=4, min_delay=0)
+    for claim_id in claim_ids:
+        with session_scope(database_url) as session:
+            start_gathering(session, claim_id)
+            claim = claim_to_check(session, claim_id)
+        found = gather(
+            claim,
+            registry=registry,
+            policy=policy,
+            archive=WarcArchive(folder),
+            wire_agencies=("Reuters", "AFP"),
+        )
+        with session_scope(database_url) as session:
+            store_evidence(session, claim_id, found)
+
+
 def main() -> None:
-    stack = make_stack(Path(tempfile.mkdtemp()))
-    with Session(get_engine(stack.settings.database_url)) as session:
-        article = split_now(session, DEMO.read_text(encoding="utf-8"))
+    folder = Path(tempfile.mkdtemp())
+    stack = make_stack(folder)
+    outlets = OutletSimulator()
+    with outlets.running():
+        registry = load_registry(crossref_world.build(outlets, folder))
+        with Session(get_engine(stack.settings.database_url)) as session:
+            article = split_now(session, DEMO.read_text(encoding="utf-8"), registry=registry)
+            claim_ids = [claim.id for claim in article.claims]
+            symbolic = next(c.id for c in article.claims if "symbolic gesture" in c.text)
+        gather_all(stack.settings.database_url, claim_ids, registry, stack.settings.archive_dir)
     with session_scope(stack.settings.database_url) as session:
         add_user(session, username="rita", password=PASSWORD, role=Role.EDITOR, actor="docs")
     server = make_server("127.0.0.1", 0, create_app(stack.settings), threaded=True)
@@ -45,8 +75,8 @@ def main() -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.get_by_role("button", name="Log out").wait_for()
-        page.goto(base + "/review")
-        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
+        page.goto(f"{base}/claims/{symbolic}")
+        page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
         page.goto(f"{base}/articles/{article.id}")
         page.screenshot(path=str(ROOT / "docs" / "article.png"))
         browser.close()
