@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from factcheck.db import compare_and_set
@@ -60,9 +61,8 @@ def record_event(
     after: dict[str, Any] | None = None,
     address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction: it is written with
-    the change or not at all. The head's row stays locked until the commit, so appends
-    are serialised; a writer that loses the race reads the new head and tries again."""
+    """Record one event in the caller's transaction: it is written with the change or
+    not at all. It joins the chain when the transaction commits (see `_chain_pending`)."""
     event = AuditEvent(
         at=utcnow(),
         actor=actor,
@@ -73,6 +73,16 @@ def record_event(
         after=after,
         address=address,
     )
+    session.info.setdefault(PENDING, []).append(event)
+    return event
+
+
+PENDING = "factcheck.audit.pending"
+
+
+def _append(session: Session, event: AuditEvent) -> None:
+    """Link the event to the chain's head with a compare-and-set on the head; a writer
+    that loses the race reads the new head and tries again."""
     for _attempt in range(MAX_APPEND_ATTEMPTS):
         head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
         event.prev_sha256 = head
@@ -80,9 +90,25 @@ def record_event(
         unchanged = col(AuditHead.sha256).is_(None) if head is None else AuditHead.sha256 == head
         if compare_and_set(session, AuditHead, 1, unchanged, sha256=event.sha256):
             session.add(event)
-            session.flush()
-            return event
+            return
     raise AuditLogBusy("The audit log is too busy to record this change; try again.")
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    # At commit, after every other row this transaction changed: the head's row lock is
+    # always taken last and held only until the commit, so appends are serialised and
+    # two transactions never wait on each other's rows in opposite orders.
+    pending = session.info.pop(PENDING, [])
+    for audit_event in pending:
+        _append(session, audit_event)
+    if pending:
+        session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -90,6 +116,7 @@ class ChainReport:
     events: int
     head: str | None
     first_bad: str | None  # what is wrong, naming the first event that does not match
+    partial: bool = False  # only each event's own hash was checked (a filtered export)
 
     @property
     def holds(self) -> bool:
@@ -116,15 +143,29 @@ def check_chain(rows: Iterable[dict[str, Any]], *, contiguous: bool = True) -> C
                 f"event {row['id']}: its content does not match its SHA-256 (it was edited)",
             )
         previous = row["sha256"]
-    return ChainReport(count, previous, None)
+    return ChainReport(count, previous, None, partial=not contiguous)
+
+
+def chain_head(session: Session) -> tuple[str | None, int]:
+    """The head's hash and its event's id (0 for an empty chain, or a head whose event
+    is gone). Reading up to that id gives a consistent chain while writers append."""
+    head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
+    head_id = (
+        session.exec(select(AuditEvent.id).where(AuditEvent.sha256 == head)).first()
+        if head
+        else None
+    )
+    return head, head_id or 0
 
 
 def verify_database(session: Session) -> ChainReport:
     """The whole chain in the database, and its head: a removed last event shows too."""
-    report = check_chain(exported_rows(session, ExportFilter()))
+    head, head_id = chain_head(session)
+    report = check_chain(
+        exported_rows(session, ExportFilter(), upto_id=head_id if head_id else None)
+    )
     if not report.holds:
         return report
-    head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
     if head != report.head:
         return ChainReport(
             report.events,
@@ -162,15 +203,17 @@ EXPORT_COLUMNS = ("id", *CONTENT_FIELDS, "prev_sha256", "sha256")
 
 
 def exported_rows(
-    session: Session, export_filter: ExportFilter, *, batch: int = 5000
+    session: Session, export_filter: ExportFilter, *, upto_id: int | None = None, batch: int = 5000
 ) -> Iterator[dict[str, Any]]:
-    """The events a filter selects, in chain order, in batches (constant memory)."""
+    """The events a filter selects, in chain order, in batches (constant memory), up to
+    the event `upto_id` when given (the head read before, so that later appends stay out)."""
     columns = [getattr(AuditEvent, name) for name in EXPORT_COLUMNS]
+    bound = [col(AuditEvent.id) <= upto_id] if upto_id is not None else []
     last_id = 0
     while True:
         rows = session.exec(
             select(*columns)
-            .where(col(AuditEvent.id) > last_id, *export_filter.conditions())
+            .where(col(AuditEvent.id) > last_id, *bound, *export_filter.conditions())
             .order_by(col(AuditEvent.id))
             .limit(batch)
         ).all()
@@ -183,8 +226,9 @@ def exported_rows(
         last_id = rows[-1][0]
 
 
-def export_header(session: Session, export_filter: ExportFilter) -> dict[str, Any]:
-    head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
+def export_header(
+    session: Session, export_filter: ExportFilter, head: str | None
+) -> dict[str, Any]:
     return {
         "factcheck_audit_export": 1,
         "head_sha256": head,

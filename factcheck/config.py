@@ -35,6 +35,7 @@ class Settings:
     crossref_enabled: bool
     wire_agencies: tuple[str, ...]
     crossref_depth: int
+    crossref_stale_after_seconds: int
     fetch_per_host: int
     fetch_min_delay: float
 
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if name.strip()
         ),
         crossref_depth=_int(env, "FACTCHECK_CROSSREF_DEPTH", 1),
+        crossref_stale_after_seconds=_int(env, "FACTCHECK_CROSSREF_STALE_AFTER", 900),
         fetch_per_host=_int(env, "FACTCHECK_FETCH_PER_HOST", 2),
         fetch_min_delay=_float(env, "FACTCHECK_FETCH_MIN_DELAY", 1.0),
     )

@@ -92,8 +92,20 @@ def _row_values(found: Evidence) -> dict[str, Any]:
 def store_evidence(
     session: Session, claim_id: int, evidence: list[Evidence]
 ) -> list[CrossReference]:
-    """Keep what was found, updating the rows of pages seen before, and mark the claim's
-    gathering done, with its audit event."""
+    """Keep what was found, updating the rows of pages seen before and removing those
+    this gathering no longer found, and mark the claim's gathering done, with its audit
+    event. Nothing is kept when the sweep gave this run up meanwhile (its rerun owns it)."""
+    if not _transition(
+        session,
+        claim_id,
+        to=CrossrefState.DONE,
+        where=Claim.crossref_state == CrossrefState.RUNNING,
+    ):
+        return []
+    found_urls = {found.url for found in evidence}
+    for stale in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id)):
+        if stale.url not in found_urls:
+            session.delete(stale)
     rows = {
         row.url: row
         for row in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id))
@@ -105,12 +117,6 @@ def store_evidence(
             setattr(row, name, value)
         session.add(row)
         rows[found.url] = row
-    _transition(
-        session,
-        claim_id,
-        to=CrossrefState.DONE,
-        where=Claim.crossref_state == CrossrefState.RUNNING,
-    )
     record_event(
         session,
         actor=SYSTEM_ACTOR,
@@ -120,6 +126,16 @@ def store_evidence(
         after={"pages": len(evidence), "hints": sorted({e.hints[0] for e in evidence})},
     )
     return list(rows.values())
+
+
+def return_to_waiting(session: Session, claim_id: int) -> None:
+    """Give back a gathering this worker could not finish (the database was away)."""
+    _transition(
+        session,
+        claim_id,
+        to=CrossrefState.WAITING,
+        where=Claim.crossref_state == CrossrefState.RUNNING,
+    )
 
 
 def fail_gathering(session: Session, claim_id: int, error: str) -> None:
@@ -178,8 +194,12 @@ def requeue_stalled_gathering(
     ).all()
     moved = []
     for claim_id, state in stalled:
+        still_stale = func.coalesce(Claim.crossref_updated_at, Claim.created_at) < now - stale_after
         if _transition(
-            session, claim_id, to=CrossrefState.WAITING, where=Claim.crossref_state == state
+            session,
+            claim_id,
+            to=CrossrefState.WAITING,
+            where=(Claim.crossref_state == state) & still_stale,
         ):
             moved.append(claim_id)
     return moved

@@ -10,7 +10,13 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gather import gather
-from factcheck.crossrefs import claim_to_check, fail_gathering, start_gathering, store_evidence
+from factcheck.crossrefs import (
+    claim_to_check,
+    fail_gathering,
+    return_to_waiting,
+    start_gathering,
+    store_evidence,
+)
 from factcheck.db import session_scope
 from tasks.app import GATHER_TASK, celery_app, registry, settings
 
@@ -23,6 +29,8 @@ log = logging.getLogger(__name__)
 def gather_crossrefs(claim_id: int) -> int:
     """Gather one claim's cross-references; returns how many pages were considered."""
     config = settings()
+    if not config.crossref_enabled:
+        return 0
     with session_scope(config.database_url) as session:
         if not start_gathering(session, claim_id):
             return 0
@@ -46,6 +54,11 @@ def gather_crossrefs(claim_id: int) -> int:
         )
         with session_scope(config.database_url) as session:
             return len(store_evidence(session, claim_id, evidence))
+    except DatabaseUnavailable:
+        # Passing trouble: hand the claim back for the retry (or, failing that, the sweep).
+        with session_scope(config.database_url) as session:
+            return_to_waiting(session, claim_id)
+        raise
     except Exception as error:
         # Shown on the claim with a retry button, then raised for the worker's log. The
         # sweep takes up a claim whose failure could not be recorded.

@@ -71,7 +71,15 @@ def sweep_stalled_articles() -> list[int]:
     stale_after = timedelta(seconds=config.stale_after_seconds)
     with session_scope(config.database_url) as session:
         stalled = requeue_stalled(session, now=utcnow(), stale_after=stale_after)
-        claims = requeue_stalled_gathering(session, now=utcnow(), stale_after=stale_after)
+        claims = (
+            requeue_stalled_gathering(
+                session,
+                now=utcnow(),
+                stale_after=timedelta(seconds=config.crossref_stale_after_seconds),
+            )
+            if config.crossref_enabled
+            else []
+        )
     for article_id in stalled:
         dispatch_split(celery_app, article_id)
     dispatch_gathering(celery_app, claims)

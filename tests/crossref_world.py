@@ -74,19 +74,19 @@ def build(outlets: OutletSimulator, folder: Path) -> Path:
 [[outlets]]
 name = "Reuters"
 aliases = ["Reuters news agency", "Thomson Reuters"]
-domains = ["reuters.com"]
+domains = ["reuters.com", "127.0.0.1"]
 feeds = ["{base}/reuters/feed.xml"]
 
 [[outlets]]
 name = "Al Jazeera"
 aliases = ["Al Jazeera English", "Aljazeera"]
-domains = ["aljazeera.com"]
+domains = ["aljazeera.com", "127.0.0.1"]
 feeds = ["{base}/aljazeera/feed.xml"]
 
 [[outlets]]
 name = "AFP"
 aliases = ["Agence France-Presse", "AFP news agency"]
-domains = ["afp.com"]
+domains = ["afp.com", "127.0.0.1"]
 feeds = ["{base}/afp/feed.xml"]
 """,
         encoding="utf-8",

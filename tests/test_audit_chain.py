@@ -11,7 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from factcheck.audit import record_event, verify_database
+from factcheck.audit import (
+    ExportFilter,
+    chain_head,
+    export_header,
+    exported_rows,
+    record_event,
+    verify_database,
+    verify_export,
+)
 from factcheck.cli import main
 from factcheck.db import get_engine
 from factcheck.models import AuditEvent
@@ -161,3 +169,17 @@ def test_events_written_at_once_by_many_writers_form_one_chain(stack, session):
     assert not errors, errors
     report = verify_database(session)
     assert report.holds and report.events == 50
+
+
+def test_events_appended_during_an_export_stay_out_of_it(session):
+    log_events(session, 3)
+    head, head_id = chain_head(session)
+    rows = exported_rows(session, ExportFilter(), upto_id=head_id, batch=1)
+    first = next(rows)
+    log_events(session, 2, actor="late")  # written while the export runs
+    exported = [first, *rows]
+
+    lines = [json.dumps(export_header(session, ExportFilter(), head))]
+    lines += [json.dumps(row) for row in exported]
+    assert [row["actor"] for row in exported] == ["ann"] * 3
+    assert verify_export(lines).holds

@@ -125,3 +125,21 @@ def test_which_outlets_are_searched(world):
         "AFP",
     ]
     assert outlets_to_search(claim("Prices rose.", kind="statement"), world, ["Reuters"]) == []
+
+
+def test_feed_links_off_the_outlets_site_are_not_taken_as_its_evidence(world, outlets, tmp_path):
+    outlets.page(
+        "/reuters/feed.xml",
+        '<?xml version="1.0"?><rss version="2.0"><channel><item><title>NATO coalition</title>'
+        "<link>http://198.51.100.7/fake-reuters-story</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    found = gather(
+        claim(
+            "“NATO as an institution will join the coalition,” a diplomat told Reuters.", "Reuters"
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    assert all("198.51.100.7" not in e.url for e in found)

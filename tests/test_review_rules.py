@@ -44,6 +44,7 @@ def article(session: Session, demo_text: str) -> Article:
 
 
 def actions(session: Session) -> list[str]:
+    session.commit()  # events join the audit chain when their transaction commits
     return list(
         session.exec(
             select(AuditEvent.action)

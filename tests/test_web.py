@@ -152,7 +152,9 @@ def test_the_status_widget_shows_cross_referencing_progress_while_it_runs(
         claim.crossref_state = CrossrefState.DONE
     session.commit()
 
-    widget = client.get(f"/articles/{article.id}/status?polling=1", headers={"HX-Request": "true"})
+    widget = client.get(
+        f"/articles/{article.id}/status?was=splitting", headers={"HX-Request": "true"}
+    )
 
     assert b'hx-trigger="every 1s"' in widget.data
     assert f"cross-referencing: <strong>5 of {len(article.claims)}</strong>".encode() in widget.data
@@ -165,7 +167,9 @@ def test_the_status_widget_stops_polling_once_everything_is_done(client, session
         claim.crossref_state = CrossrefState.DONE
     session.commit()
 
-    widget = client.get(f"/articles/{article.id}/status?polling=1", headers={"HX-Request": "true"})
+    widget = client.get(
+        f"/articles/{article.id}/status?was=splitting", headers={"HX-Request": "true"}
+    )
 
     assert b'hx-trigger="every 1s"' not in widget.data
     assert b"claims in the queue" in widget.data
@@ -271,3 +275,9 @@ def test_a_history_restore_gets_the_whole_queue_page(client, session, demo_text)
         "/queue", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )
     assert b"<nav" in page.data
+
+
+def test_later_polls_do_not_reload_the_article_text(client, session, demo_text):
+    article = split_now(session, demo_text)
+    widget = client.get(f"/articles/{article.id}/status?was=queued", headers={"HX-Request": "true"})
+    assert "HX-Trigger" not in widget.headers

@@ -36,6 +36,7 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 # RFC 9309 lets crawlers keep robots.txt rules for up to a day; an hour stays polite.
 ROBOTS_TTL = 3600.0
+ROBOTS_CACHE_SIZE = 1000  # origins a worker process keeps rules for
 # RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
 ROBOTS_MAX_BYTES = 512 * 1024
 
@@ -342,6 +343,9 @@ class _RobotsCache:
 
     def put(self, origin: str, rules: urllib.robotparser.RobotFileParser) -> None:
         with self._lock:
+            if len(self._rules) >= ROBOTS_CACHE_SIZE:
+                oldest = min(self._rules, key=lambda key: self._rules[key][0])
+                del self._rules[oldest]
             self._rules[origin] = (time.monotonic(), rules)
 
 

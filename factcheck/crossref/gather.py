@@ -100,18 +100,25 @@ def _discovery_urls(search: _Search, claim: ClaimInArticle) -> list[tuple[str, s
     return urls
 
 
+MAX_URL_LENGTH = 2048  # the longest URL a cross-reference row keeps
+
+
+def _on_outlet_only(candidates: list[Candidate], outlet: Outlet) -> list[Candidate]:
+    """A feed or sitemap may link anywhere; evidence "from Reuters" is on Reuters' site."""
+    return [c for c in candidates if len(c.url) <= MAX_URL_LENGTH and on_outlet(c.url, outlet)]
+
+
 def _read_discovery(
     search: _Search, url: str, kind: str, result: FetchResult, claim: ClaimInArticle
 ) -> None:
     try:
         if kind == "feed":
-            search.candidates += parse_feed(result.body, feed_url=url)
+            found = parse_feed(result.body, feed_url=url)
         elif kind == "sitemap":
-            search.candidates += parse_sitemap(
-                result.body, around=claim.published, sitemap_url=url
-            ).candidates
+            found = parse_sitemap(result.body, around=claim.published, sitemap_url=url).candidates
         else:
-            search.candidates += search_results(result.text(), search.outlet, search_url=url)
+            found = search_results(result.text(), search.outlet, search_url=url)
+        search.candidates += _on_outlet_only(found, search.outlet)
     except FeedError:
         pass  # one unreadable feed does not stop the others; the outlet may still match
 

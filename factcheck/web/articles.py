@@ -120,8 +120,9 @@ def status(article_id: int) -> ResponseReturnValue:
     article = _article_or_404(article_id)
     headers = {"Vary": "HX-Request"}
     settled = article.state in (ArticleState.QUEUED, ArticleState.FAILED)
-    if settled and htmx and request.args.get("polling") == "1":
-        # Tells the page to load the claims that have just arrived.
+    was_splitting = request.args.get("was") in (ArticleState.RECEIVED, ArticleState.SPLITTING)
+    if htmx and settled and was_splitting:
+        # Once, when the split settles: the page then loads the claims that arrived.
         headers["HX-Trigger"] = "article-settled"
     progress = article_progress(get_session(), article.id)
     return (

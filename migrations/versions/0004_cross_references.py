@@ -51,6 +51,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('crossref_updated_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_claim_crossref_state'), ['crossref_state'], unique=False)
 
+    # Claims split before cross-referencing existed are not crawled on upgrade: an editor
+    # asks for them with "Gather again".
+    op.execute("UPDATE claim SET crossref_state = 'done'")
+
 
 def downgrade() -> None:
     with op.batch_alter_table('claim', schema=None) as batch_op:
