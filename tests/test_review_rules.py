@@ -54,6 +54,18 @@ def actions(session: Session) -> list[str]:
     )
 
 
+def verify(session: Session, user: User, claim: Claim, now) -> Claim:
+    """`user` marks the claim verified, as last seen."""
+    return decide(
+        session,
+        user=user,
+        claim_id=claim.id,
+        status=ClaimStatus.VERIFIED,
+        seen_version=claim.version,
+        now=now,
+    )
+
+
 def set_status(session: Session, claim: Claim, status: ClaimStatus) -> Claim:
     claim.status = status
     session.add(claim)
@@ -247,27 +259,13 @@ def test_a_verdict_on_a_claim_another_reviewer_holds_is_refused(session, people,
     now = utcnow()
     claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
     with pytest.raises(Conflict, match="ann is reviewing it now"):
-        decide(
-            session,
-            user=people["bob"],
-            claim_id=claim.id,
-            status=ClaimStatus.VERIFIED,
-            seen_version=claim.version,
-            now=now,
-        )
+        verify(session, people["bob"], claim, now)
 
 
 def test_undo_within_the_window_brings_the_claim_back_to_its_reviewer(session, people, article):
     now = utcnow()
     claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
-    decide(
-        session,
-        user=people["ann"],
-        claim_id=claim.id,
-        status=ClaimStatus.VERIFIED,
-        seen_version=claim.version,
-        now=now,
-    )
+    verify(session, people["ann"], claim, now)
     session.commit()
 
     back = undo_last(
@@ -284,14 +282,7 @@ def test_undo_within_the_window_brings_the_claim_back_to_its_reviewer(session, p
 def test_undo_after_the_window_is_refused(session, people, article):
     now = utcnow()
     claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
-    decide(
-        session,
-        user=people["ann"],
-        claim_id=claim.id,
-        status=ClaimStatus.VERIFIED,
-        seen_version=claim.version,
-        now=now,
-    )
+    verify(session, people["ann"], claim, now)
     with pytest.raises(Conflict, match="no verdict of yours from the last 30 seconds"):
         undo_last(
             session,
@@ -304,14 +295,7 @@ def test_undo_after_the_window_is_refused(session, people, article):
 def test_undo_of_a_claim_changed_since_is_refused(session, people, article):
     now = utcnow()
     claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
-    decide(
-        session,
-        user=people["ann"],
-        claim_id=claim.id,
-        status=ClaimStatus.VERIFIED,
-        seen_version=claim.version,
-        now=now,
-    )
+    verify(session, people["ann"], claim, now)
     reopen(session, user=people["eve"], claim_id=claim.id, reason="wrong source", now=now)
     decide(
         session,
@@ -330,14 +314,7 @@ def test_undo_of_a_claim_changed_since_is_refused(session, people, article):
 def test_one_cannot_undo_another_reviewers_verdict(session, people, article):
     now = utcnow()
     claim = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
-    decide(
-        session,
-        user=people["ann"],
-        claim_id=claim.id,
-        status=ClaimStatus.VERIFIED,
-        seen_version=claim.version,
-        now=now,
-    )
+    verify(session, people["ann"], claim, now)
     with pytest.raises(Conflict):
         undo_last(session, user=people["bob"], now=now, lease_for=LEASE)
 
