@@ -128,6 +128,8 @@ def run(processes: int, claims: int, threads: int) -> tuple[float, dict[str, int
                             "-A",
                             "tasks",
                             "worker",
+                            "--queues",
+                            "crossrefs",
                             "--pool",
                             "threads",
                             "--concurrency",

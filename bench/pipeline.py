@@ -37,8 +37,18 @@ from tasks.splitting import dispatch_split
 DEMO = ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "factcheck.cli", "worker"]
+def start_worker(env: dict[str, str], log: Path, queue: str) -> subprocess.Popen[bytes]:
+    """A worker on one queue, as `make run` starts them (`--queues` last wins)."""
+    command = [
+        sys.executable,
+        "-m",
+        "factcheck.cli",
+        "worker",
+        "--queues",
+        queue,
+        "--hostname",
+        f"{queue}@%h",
+    ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
@@ -74,7 +84,10 @@ def main() -> None:
             env.pop(name, None)
         settings = load_settings(env)
         upgrade_database(settings.database_url)
-        worker = start_worker(env, Path(instance) / "worker.log")
+        workers = [
+            start_worker(env, Path(instance) / f"{queue}.log", queue)
+            for queue in ("celery", "crossrefs")
+        ]
         try:
             celery = make_celery(settings)
             submit_and_wait(settings, celery, demo + "\n\nWarm-up copy.")
@@ -83,8 +96,10 @@ def main() -> None:
                 for run in range(args.runs)
             ]
         finally:
-            worker.terminate()
-            worker.wait(timeout=30)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=30)
     extraction = []
     for _ in range(args.runs):
         started = time.perf_counter()

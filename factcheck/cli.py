@@ -412,7 +412,14 @@ def serve(port: int | None, host: str) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _worker_command(settings: Settings, extra: tuple[str, ...] = ()) -> list[str]:
+def _worker_command(
+    settings: Settings,
+    extra: tuple[str, ...] = (),
+    *,
+    queues: str = "celery,crossrefs",
+    beat: bool = True,
+    name: str = "worker",
+) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -420,10 +427,15 @@ def _worker_command(settings: Settings, extra: tuple[str, ...] = ()) -> list[str
         "-A",
         "tasks",
         "worker",
-        "--beat",
         "--loglevel",
         "INFO",
+        "--queues",
+        queues,
+        "--hostname",
+        f"{name}@%h",
     ]
+    if beat:
+        command.append("--beat")
     if settings.uses_embedded_broker:
         # The file broker is local to this machine: one worker process pool is its scale.
         command += ["--concurrency", "2"]
@@ -449,15 +461,26 @@ def run(port: int | None) -> None:
     upgrade_database(settings.database_url)
     _first_admin(settings)
     _load_demo(settings)
-    worker_process = subprocess.Popen(_worker_command(settings), start_new_session=True)
+    # Two workers: splitting (with the sweeps) is never held up by slow outlets.
+    workers = [
+        subprocess.Popen(
+            _worker_command(settings, queues="celery", name="split"), start_new_session=True
+        ),
+        subprocess.Popen(
+            _worker_command(settings, queues="crossrefs", beat=False, name="crossrefs"),
+            start_new_session=True,
+        ),
+    ]
     try:
         serve.callback(port=port, host="127.0.0.1")
     finally:
-        os.killpg(worker_process.pid, signal.SIGTERM)
-        try:
-            worker_process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker_process.pid, signal.SIGKILL)
+        for process in workers:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ SPLIT_TASK = "tasks.splitting.split_article"
 SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"
 EXPIRE_LEASES_TASK = "tasks.review.expire_review_leases"
 GATHER_TASK = "tasks.crossrefs.gather_crossrefs"
+# Gathering waits on outlets' servers; it has a queue of its own so that splitting new
+# articles never waits behind it. A worker takes both unless told otherwise (-Q).
+DEFAULT_QUEUE = "celery"
+CROSSREF_QUEUE = "crossrefs"
 
 celery_app = Celery("factcheck")
 
@@ -60,6 +64,7 @@ def celery_config(config: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "broker_connection_timeout": 3,
         "task_ignore_result": True,
+        "task_routes": {GATHER_TASK: {"queue": CROSSREF_QUEUE}},
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,

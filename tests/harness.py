@@ -131,6 +131,8 @@ class WorkerProcess:
                 "tasks",
                 "worker",
                 "--beat",
+                "--queues",
+                "celery,crossrefs",
                 "--pool",
                 "solo",
                 "--loglevel",

@@ -10,15 +10,23 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_postgres_redis_migrate_web_worker_and_beat():
-    assert set(COMPOSE["services"]) == {"db", "redis", "migrate", "web", "worker", "beat"}
+def test_compose_runs_postgres_redis_migrate_web_workers_and_beat():
+    assert set(COMPOSE["services"]) == {
+        "db",
+        "redis",
+        "migrate",
+        "web",
+        "worker",
+        "crossref-worker",
+        "beat",
+    }
 
 
 def test_databases_have_healthchecks_and_apps_wait_for_them():
     for service in ("db", "redis"):
         assert "healthcheck" in COMPOSE["services"][service]
     assert COMPOSE["services"]["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    for service in ("web", "worker", "beat"):
+    for service in ("web", "worker", "crossref-worker", "beat"):
         depends = COMPOSE["services"][service]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
 
