@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,6 +49,26 @@ def _transition(
     )
 
 
+def _state_event(
+    session: Session,
+    article_id: int,
+    action: str,
+    before: ArticleState,
+    after: ArticleState,
+    **details: Any,
+) -> None:
+    """The audit event of a state change the system made to an article."""
+    record_event(
+        session,
+        actor=SYSTEM_ACTOR,
+        action=action,
+        object_type="article",
+        object_id=article_id,
+        before={"state": before.value},
+        after={"state": after.value, **details},
+    )
+
+
 def start_split(session: Session, article_id: int) -> bool:
     """Take the article for splitting. False when it is gone, done, or already taken
     (a duplicate dispatch), so that only one worker splits it."""
@@ -55,14 +76,12 @@ def start_split(session: Session, article_id: int) -> bool:
         session, article_id, to=ArticleState.SPLITTING, where=Article.state == ArticleState.RECEIVED
     )
     if taken:
-        record_event(
+        _state_event(
             session,
-            actor=SYSTEM_ACTOR,
-            action="article.split_started",
-            object_type="article",
-            object_id=article_id,
-            before={"state": ArticleState.RECEIVED.value},
-            after={"state": ArticleState.SPLITTING.value},
+            article_id,
+            "article.split_started",
+            ArticleState.RECEIVED,
+            ArticleState.SPLITTING,
         )
     return taken
 
@@ -134,14 +153,13 @@ def finish_split(
     article.state = ArticleState.QUEUED
     article.error = None
     article.updated_at = utcnow()
-    record_event(
+    _state_event(
         session,
-        actor=SYSTEM_ACTOR,
-        action="article.split",
-        object_type="article",
-        object_id=article_id,
-        before={"state": ArticleState.SPLITTING.value},
-        after={"state": ArticleState.QUEUED.value, "claims": len(claims)},
+        article_id,
+        "article.split",
+        ArticleState.SPLITTING,
+        ArticleState.QUEUED,
+        claims=len(claims),
     )
     return claims
 
@@ -152,14 +170,12 @@ def return_to_received(session: Session, article_id: int) -> bool:
         session, article_id, to=ArticleState.RECEIVED, where=Article.state == ArticleState.SPLITTING
     )
     if returned:
-        record_event(
+        _state_event(
             session,
-            actor=SYSTEM_ACTOR,
-            action="article.split_returned",
-            object_type="article",
-            object_id=article_id,
-            before={"state": ArticleState.SPLITTING.value},
-            after={"state": ArticleState.RECEIVED.value},
+            article_id,
+            "article.split_returned",
+            ArticleState.SPLITTING,
+            ArticleState.RECEIVED,
         )
     return returned
 
@@ -172,14 +188,13 @@ def fail_split(session: Session, article_id: int, error: str) -> None:
         where=Article.state == ArticleState.SPLITTING,
         error=error[:2000],
     ):
-        record_event(
+        _state_event(
             session,
-            actor=SYSTEM_ACTOR,
-            action="article.split_failed",
-            object_type="article",
-            object_id=article_id,
-            before={"state": ArticleState.SPLITTING.value},
-            after={"state": ArticleState.FAILED.value, "error": error[:500]},
+            article_id,
+            "article.split_failed",
+            ArticleState.SPLITTING,
+            ArticleState.FAILED,
+            error=error[:500],
         )
 
 
@@ -250,13 +265,11 @@ def requeue_stalled(session: Session, *, now: datetime, stale_after: timedelta) 
             continue  # a worker finished it between our read and our write
         moved.append(article_id)
         if state == ArticleState.SPLITTING:
-            record_event(
+            _state_event(
                 session,
-                actor=SYSTEM_ACTOR,
-                action="article.split_abandoned",
-                object_type="article",
-                object_id=article_id,
-                before={"state": ArticleState.SPLITTING.value},
-                after={"state": ArticleState.RECEIVED.value},
+                article_id,
+                "article.split_abandoned",
+                ArticleState.SPLITTING,
+                ArticleState.RECEIVED,
             )
     return moved
