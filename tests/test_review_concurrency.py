@@ -6,11 +6,12 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, func, select
 
 from factcheck.accounts import add_user
 from factcheck.db import get_engine
-from factcheck.models import Claim, ClaimStatus, Role, Verdict, utcnow
+from factcheck.models import Claim, ClaimStatus, Role, User, Verdict, utcnow
 from factcheck.review import decide, take_next
 from tests.harness import Stack
 from tests.helpers import split_now
@@ -40,25 +41,31 @@ def run_together(worker, count: int) -> list:
     return results
 
 
-def test_twenty_reviewers_taking_leases_at_once_get_twenty_different_claims(
-    stack: Stack, session: Session, demo_text: str
-):
+@pytest.fixture
+def users(session: Session, demo_text: str) -> list[User]:
+    """Twenty reviewers, and two articles' claims (more than twenty) to review."""
     for copy in range(2):
         split_now(session, f"{demo_text}\n\nCopy {copy}.")
-    users = [
+    reviewers = [
         add_user(
             session, username=f"r{i}", password="a long password", role=Role.REVIEWER, actor="t"
         )
         for i in range(REVIEWERS)
     ]
     session.commit()
+    return reviewers
+
+
+def test_twenty_reviewers_taking_leases_at_once_get_twenty_different_claims(
+    stack: Stack, session: Session, users: list[User]
+):
     engine = get_engine(stack.settings.database_url)
 
     def take(index: int) -> int | None:
         with Session(engine, expire_on_commit=False) as own:
             claim = take_next(
                 own,
-                user=own.get(type(users[index]), users[index].id),
+                user=own.get(User, users[index].id),
                 now=utcnow(),
                 lease_for=LEASE,
             )
@@ -72,22 +79,13 @@ def test_twenty_reviewers_taking_leases_at_once_get_twenty_different_claims(
 
 
 def test_twenty_reviewers_deciding_at_once_lose_no_verdict(
-    stack: Stack, session: Session, demo_text: str
+    stack: Stack, session: Session, users: list[User]
 ):
-    for copy in range(2):
-        split_now(session, f"{demo_text}\n\nCopy {copy}.")
-    users = [
-        add_user(
-            session, username=f"d{i}", password="a long password", role=Role.REVIEWER, actor="t"
-        )
-        for i in range(REVIEWERS)
-    ]
-    session.commit()
     engine = get_engine(stack.settings.database_url)
 
     def take_and_decide(index: int) -> int:
         with Session(engine, expire_on_commit=False) as own:
-            user = own.get(type(users[index]), users[index].id)
+            user = own.get(User, users[index].id)
             claim = take_next(own, user=user, now=utcnow(), lease_for=LEASE)
             own.commit()
             decide(
