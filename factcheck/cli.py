@@ -474,13 +474,22 @@ def run(port: int | None) -> None:
     try:
         serve.callback(port=port, host="127.0.0.1")
     finally:
-        for process in workers:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in workers:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        _stop_workers(workers, grace=5.0)
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]], grace: float) -> None:
+    """Ask the workers to finish their tasks, and kill what is still running after `grace`
+    seconds: a task cut short is safe (its message is acknowledged late and the sweeps take
+    up work left half done), and Ctrl-C should not wait on a slow outlet."""
+    for process in workers:
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for process in workers:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 if __name__ == "__main__":

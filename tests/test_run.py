@@ -12,17 +12,39 @@ import time
 import httpx
 import pytest
 
-from tests.harness import REPO_ROOT, free_port, wait_for
+from tests import crossref_world
+from tests.harness import REPO_ROOT, OutletSimulator, free_port, wait_for
 
 pytestmark = pytest.mark.worker
 
 
-def test_run_starts_web_and_worker_on_the_embedded_default_and_ctrl_c_stops_both(tmp_path):
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FACTCHECK_")} | {
+def _run_environment(tmp_path, port: int, outlets: OutletSimulator) -> dict[str, str]:
+    """The embedded default, with the demo's outlets played by the loopback simulator: a test
+    never reaches the real outlets. Every feed answers only after a minute."""
+    registry = crossref_world.build(outlets, tmp_path)
+    for outlet in ("reuters", "aljazeera", "afp"):
+        outlets.page(f"/{outlet}/feed.xml", "<rss/>", content_type="application/rss+xml", delay=60)
+    return {key: value for key, value in os.environ.items() if not key.startswith("FACTCHECK_")} | {
         "FACTCHECK_INSTANCE_DIR": str(tmp_path / "instance"),
+        "FACTCHECK_OUTLETS_FILE": str(registry),
+        "FACTCHECK_FETCH_ALLOW_HOSTS": "127.0.0.1",
         "PORT": str(port),
     }
+
+
+def test_run_starts_web_and_worker_on_the_embedded_default_and_ctrl_c_stops_both(tmp_path):
+    port = free_port()
+    with OutletSimulator().running() as outlets:
+        _run_and_interrupt(tmp_path, port, outlets)
+    time.sleep(1)
+    leftover = subprocess.run(
+        ["pgrep", "-f", f"celery.*{tmp_path}"], capture_output=True, text=True
+    ).stdout
+    assert leftover == ""
+
+
+def _run_and_interrupt(tmp_path, port: int, outlets: OutletSimulator) -> None:
+    env = _run_environment(tmp_path, port, outlets)
     log = tmp_path / "run.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "factcheck.cli", "run"],
@@ -47,13 +69,10 @@ def test_run_starts_web_and_worker_on_the_embedded_default_and_ctrl_c_stops_both
 
             queue = wait_for(split_demo, timeout=60)
         assert "NATO to join the fight against Daesh" in queue
+        # Ctrl-C comes while the cross-reference worker waits on the slow outlet.
+        wait_for(lambda: "/reuters/feed.xml" in outlets.requests_to("127.0.0.1"), timeout=60)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-    time.sleep(1)
-    leftover = subprocess.run(
-        ["pgrep", "-f", f"celery.*{tmp_path}"], capture_output=True, text=True
-    ).stdout
+        process.wait(timeout=12)
     assert process.returncode == 0
     assert "ready." in log.read_text()  # the worker did start
-    assert leftover == ""
