@@ -1,0 +1,229 @@
+"""An article's verification report, as the domain builds it: figures, claims in article
+order with verdict and evidence, per-outlet tallies, history, and a report that never
+looks finished while a claim is pending."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from factcheck.crossref.align import CORROBORATES, NO_MATCHING_REPORT, QUOTE_DIFFERS
+from factcheck.errors import NotFound
+from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, Role, User
+from factcheck.report import ArticleReport, build_report, report_as_json
+from factcheck.review import decide, reopen
+from tests.helpers import split_now
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+REUTERS_URL = "https://www.reuters.com/article/nato-coalition"
+
+
+def claims_of(article: Article) -> list[Claim]:
+    return sorted(article.claims, key=lambda claim: claim.position)
+
+
+def cited(article: Article, outlet: str) -> list[Claim]:
+    return [c for c in claims_of(article) if outlet in {o.name for o in c.outlets}]
+
+
+def give_verdict(
+    session: Session, user: User, claim: Claim, status: ClaimStatus, note: str = ""
+) -> None:
+    decide(
+        session,
+        user=user,
+        claim_id=claim.id,
+        status=status,
+        seen_version=claim.version,
+        now=NOW,
+        note=note or f"{status.value} by {user.username}",
+    )
+    session.commit()
+    session.refresh(claim)
+
+
+def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: str) -> None:
+    session.add(
+        CrossReference(
+            claim_id=claim.id,
+            outlet=outlet,
+            url=url,
+            source="feed",
+            hint=hint,
+            hints=[hint],
+            score=1.0,
+            passages=[{"text": "NATO as an institution will join the coalition.", "start": 0}],
+            quote_diff=[["equal", "NATO as an"], ["insert", "institution"]]
+            if hint == QUOTE_DIFFERS
+            else [],
+            fetched_at=NOW - timedelta(hours=1),
+        )
+    )
+    claim.crossref_state = CrossrefState.DONE
+    session.add(claim)
+    session.commit()
+
+
+@pytest.fixture
+def demo(session: Session, demo_text: str) -> Article:
+    return split_now(session, demo_text)
+
+
+@pytest.fixture
+def reviewer(make_user: Callable[..., User]) -> User:
+    return make_user("rita")
+
+
+def test_a_fresh_article_is_all_pending_and_the_report_says_it_is_not_finished(
+    session: Session, demo: Article
+) -> None:
+    report = build_report(session, article_id=demo.id, now=NOW)
+
+    assert report.figures.claims == len(demo.claims) > 0
+    assert report.figures.by_status == {
+        "pending": len(demo.claims),
+        "verified": 0,
+        "disputed": 0,
+        "unsourced": 0,
+    }
+    assert report.figures.decided == 0
+    assert report.figures.percent_decided == 0
+    assert not report.figures.complete
+    assert all(claim.pending for claim in report.claims)
+
+
+def test_claims_come_in_article_order_with_their_speaker_and_cited_outlets(
+    session: Session, demo: Article
+) -> None:
+    report = build_report(session, article_id=demo.id, now=NOW)
+
+    assert [c.position for c in report.claims] == sorted(c.position for c in demo.claims)
+    reuters_quote = next(c for c in report.claims if "NATO as an institution" in c.text)
+    assert reuters_quote.speaker == "one senior diplomat involved in the discussions"
+    assert reuters_quote.cited_outlets == ["Reuters"]
+
+
+def test_verdicts_are_reported_and_the_report_is_complete_only_when_every_claim_is_decided(
+    session: Session, demo: Article, reviewer: User
+) -> None:
+    claims = claims_of(demo)
+    for claim in claims[:-1]:
+        give_verdict(session, reviewer, claim, ClaimStatus.VERIFIED)
+    report = build_report(session, article_id=demo.id, now=NOW)
+    assert not report.figures.complete
+    assert report.figures.decided == len(claims) - 1
+    assert report.claims[-1].pending
+
+    give_verdict(session, reviewer, claims[-1], ClaimStatus.DISPUTED, "The minister denied it.")
+    report = build_report(session, article_id=demo.id, now=NOW)
+
+    assert report.figures.complete
+    assert report.figures.percent_decided == 100
+    last = report.claims[-1]
+    assert (last.status, last.reviewer, last.note) == (
+        "disputed",
+        "rita",
+        "The minister denied it.",
+    )
+    assert last.decided_at == NOW
+
+
+def test_evidence_counts_a_claim_as_cross_referenced_and_a_differing_quote_is_counted(
+    session: Session, demo: Article
+) -> None:
+    first, second, third = cited(demo, "Reuters")
+    add_evidence(session, first, "Reuters", REUTERS_URL, QUOTE_DIFFERS)
+    add_evidence(session, second, "Reuters", REUTERS_URL, CORROBORATES)
+    add_evidence(session, third, "Reuters", "https://www.reuters.com/weather", NO_MATCHING_REPORT)
+
+    report = build_report(session, article_id=demo.id, now=NOW)
+
+    assert report.figures.cross_referenced == 2
+    assert report.figures.quote_differs == 1
+    entry = next(c for c in report.claims if c.id == first.id)
+    (evidence,) = entry.evidence
+    assert (evidence.outlet, evidence.url, evidence.hint) == ("Reuters", REUTERS_URL, QUOTE_DIFFERS)
+    assert evidence.passage == "NATO as an institution will join the coalition."
+    assert evidence.quote_diff == [["equal", "NATO as an"], ["insert", "institution"]]
+    assert not evidence.archived
+
+
+def test_per_outlet_tallies_count_verdicts_and_claims_not_found_at_the_outlet(
+    session: Session, demo: Article, reviewer: User
+) -> None:
+    first, second, _unsearched = cited(demo, "Reuters")
+    add_evidence(session, first, "Reuters", REUTERS_URL, QUOTE_DIFFERS)
+    add_evidence(session, second, "Reuters", "https://www.reuters.com/weather", NO_MATCHING_REPORT)
+    give_verdict(session, reviewer, first, ClaimStatus.DISPUTED, "Reuters printed it otherwise.")
+    give_verdict(session, reviewer, second, ClaimStatus.UNSOURCED, "Nothing at Reuters.")
+
+    report = build_report(session, article_id=demo.id, now=NOW)
+
+    tallies = {tally.outlet: tally for tally in report.outlets}
+    reuters = tallies["Reuters"]
+    assert (
+        reuters.claims,
+        reuters.verified,
+        reuters.disputed,
+        reuters.unsourced,
+        reuters.pending,
+    ) == (3, 0, 1, 1, 1)
+    # The second was searched at Reuters and nothing there bears on it; the third has not
+    # been searched yet, so it is not counted as not found.
+    assert reuters.not_found == 1
+    assert tallies["Al Jazeera"].claims == len(cited(demo, "Al Jazeera"))
+
+
+def test_a_reopened_verdict_stays_in_the_history_with_its_reason(
+    session: Session, demo: Article, reviewer: User, make_user: Callable[..., User]
+) -> None:
+    editor = make_user("edna", Role.EDITOR)
+    claim = claims_of(demo)[0]
+    give_verdict(session, reviewer, claim, ClaimStatus.VERIFIED)
+    reopen(session, user=editor, claim_id=claim.id, reason="A second source retracted.", now=NOW)
+    session.commit()
+
+    entry = build_report(session, article_id=demo.id, now=NOW).claims[0]
+
+    assert entry.pending
+    (verdict,) = entry.history
+    assert (verdict.status, verdict.reviewer) == ("verified", "rita")
+    assert verdict.reopen_reason == "A second source retracted."
+    assert verdict.reopened_at == NOW
+
+
+def test_the_json_form_has_iso_times_and_the_derived_figures(
+    session: Session, demo: Article, reviewer: User
+) -> None:
+    give_verdict(session, reviewer, claims_of(demo)[0], ClaimStatus.VERIFIED)
+
+    data = json.loads(
+        json.dumps(report_as_json(build_report(session, article_id=demo.id, now=NOW)))
+    )
+
+    assert data["article_id"] == demo.id
+    assert data["generated_at"] == "2026-11-28T12:00:00+00:00"
+    assert data["figures"]["decided"] == 1
+    assert data["figures"]["complete"] is False
+    assert data["claims"][0]["decided_at"] == "2026-11-28T12:00:00+00:00"
+    assert data["claims"][0]["history"][0]["reviewer"] == "rita"
+    assert {tally["outlet"] for tally in data["outlets"]} >= {"Reuters", "Al Jazeera"}
+
+
+def test_an_article_without_claims_is_not_reported_as_finished(session: Session) -> None:
+    article = split_now(session, "Sign up for our newsletter. Subscribe to get the latest news.")
+
+    report = build_report(session, article_id=article.id, now=NOW)
+
+    assert isinstance(report, ArticleReport)
+    assert report.figures.claims == 0
+    assert not report.figures.complete
+
+
+def test_a_missing_article_is_a_not_found_error(session: Session) -> None:
+    with pytest.raises(NotFound, match="no article 999"):
+        build_report(session, article_id=999, now=NOW)
