@@ -119,10 +119,14 @@ def test_a_disabled_user_cannot_log_in(app, make_user, session):
     assert response.status_code == 401
 
 
-def test_login_never_redirects_off_site(app, make_user):
+@pytest.mark.parametrize(
+    "next_url",
+    ["//evil.example/x", "/\\evil.example/x", "https://evil.example/", "/\t/evil.example"],
+)
+def test_login_never_redirects_off_site(app, make_user, next_url):
     make_user("rita")
     response = app.test_client().post(
-        "/login", data={"username": "rita", "password": PASSWORD, "next": "//evil.example/x"}
+        "/login", data={"username": "rita", "password": PASSWORD, "next": next_url}
     )
     assert response.headers["Location"] == "/queue"
 

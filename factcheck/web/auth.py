@@ -73,16 +73,18 @@ def role_required(role: Role) -> Callable[[View], View]:
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None, default: str | None = None) -> str:
     # Only a path on this site: never an absolute URL an attacker put in the link.
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines inside URLs.
     if (
         target
         and target.startswith("/")
         and not target.startswith("//")
         and not urlsplit(target).netloc
+        and not any(c == "\\" or ord(c) < 32 for c in target)
     ):
         return target
-    return url_for("queue.index")
+    return default or url_for("queue.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -106,7 +108,7 @@ def login() -> ResponseReturnValue:
     db.commit()
     session.clear()
     login_user(user)
-    return redirect(_safe_next(request.form.get("next")), code=303)
+    return redirect(safe_next(request.form.get("next")), code=303)
 
 
 @bp.post("/logout")
