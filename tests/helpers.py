@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlmodel import Session
 
+from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.extract import extract
 from factcheck.intake import submit_article
-from factcheck.models import Article
+from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, User
 from factcheck.outlets import Registry, load_registry
+from factcheck.review import decide
 from factcheck.splitting import finish_split, start_split
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+REUTERS_URL = "https://www.reuters.com/article/nato-coalition"
 
 
 def split_now(
@@ -23,3 +30,41 @@ def split_now(
     session.commit()
     session.refresh(article)
     return article
+
+
+def give_verdict(
+    session: Session, user: User, claim: Claim, status: ClaimStatus, note: str = ""
+) -> None:
+    decide(
+        session,
+        user=user,
+        claim_id=claim.id,
+        status=status,
+        seen_version=claim.version,
+        now=NOW,
+        note=note or f"{status.value} by {user.username}",
+    )
+    session.commit()
+    session.refresh(claim)
+
+
+def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: str) -> None:
+    session.add(
+        CrossReference(
+            claim_id=claim.id,
+            outlet=outlet,
+            url=url,
+            source="feed",
+            hint=hint,
+            hints=[hint],
+            score=1.0,
+            passages=[{"text": "NATO as an institution will join the coalition.", "start": 0}],
+            quote_diff=[["equal", "NATO as an"], ["insert", "institution"]]
+            if hint == QUOTE_DIFFERS
+            else [],
+            fetched_at=NOW - timedelta(hours=1),
+        )
+    )
+    claim.crossref_state = CrossrefState.DONE
+    session.add(claim)
+    session.commit()

@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
 
 from factcheck.crossref.align import CORROBORATES, NO_MATCHING_REPORT, QUOTE_DIFFERS
 from factcheck.errors import NotFound
-from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, Role, User
+from factcheck.models import Article, Claim, ClaimStatus, Role, User
 from factcheck.report import ArticleReport, build_report, report_as_json
-from factcheck.review import decide, reopen
-from tests.helpers import split_now
-
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-REUTERS_URL = "https://www.reuters.com/article/nato-coalition"
+from factcheck.review import reopen
+from tests.helpers import NOW, REUTERS_URL, add_evidence, give_verdict, split_now
 
 
 def claims_of(article: Article) -> list[Claim]:
@@ -28,44 +24,6 @@ def claims_of(article: Article) -> list[Claim]:
 
 def cited(article: Article, outlet: str) -> list[Claim]:
     return [c for c in claims_of(article) if outlet in {o.name for o in c.outlets}]
-
-
-def give_verdict(
-    session: Session, user: User, claim: Claim, status: ClaimStatus, note: str = ""
-) -> None:
-    decide(
-        session,
-        user=user,
-        claim_id=claim.id,
-        status=status,
-        seen_version=claim.version,
-        now=NOW,
-        note=note or f"{status.value} by {user.username}",
-    )
-    session.commit()
-    session.refresh(claim)
-
-
-def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: str) -> None:
-    session.add(
-        CrossReference(
-            claim_id=claim.id,
-            outlet=outlet,
-            url=url,
-            source="feed",
-            hint=hint,
-            hints=[hint],
-            score=1.0,
-            passages=[{"text": "NATO as an institution will join the coalition.", "start": 0}],
-            quote_diff=[["equal", "NATO as an"], ["insert", "institution"]]
-            if hint == QUOTE_DIFFERS
-            else [],
-            fetched_at=NOW - timedelta(hours=1),
-        )
-    )
-    claim.crossref_state = CrossrefState.DONE
-    session.add(claim)
-    session.commit()
 
 
 @pytest.fixture

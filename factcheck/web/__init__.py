@@ -60,13 +60,14 @@ def create_app(
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from factcheck.web import api, articles, auth, errors, queue, review
+    from factcheck.web import api, articles, auth, errors, queue, reports, review
     from factcheck.web.db import close_session
 
     auth.init_app(app)
     app.register_blueprint(articles.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(queue.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
     errors.init_app(app)

@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from factcheck.errors import UserError
 from factcheck.intake import check_text, read_submission, submit_article
-from factcheck.models import Article, ClaimStatus, utcnow
+from factcheck.models import Article, ClaimStatus, Role, utcnow
 from factcheck.queue import STATUS_VALUES
+from factcheck.report import build_report, report_as_json
 from factcheck.review import decide, take_next
 from factcheck.serialize import (
     article_detail,
@@ -21,6 +22,7 @@ from factcheck.serialize import (
     list_articles,
 )
 from factcheck.splitting import reset_failed
+from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -93,6 +95,13 @@ def get_article(article_id: int) -> ResponseReturnValue:
     if article is None:
         abort(404, f"There is no article {article_id}.")
     return jsonify(article_detail(session, article))
+
+
+@bp.get("/articles/<int:article_id>/report")
+@role_required(Role.EDITOR)
+def article_report(article_id: int) -> ResponseReturnValue:
+    report = build_report(get_session(), article_id=article_id, now=utcnow())
+    return jsonify(report_as_json(report))
 
 
 @bp.post("/articles/<int:article_id>/retry")

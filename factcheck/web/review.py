@@ -35,7 +35,7 @@ from factcheck.review import (
     undo_last,
 )
 from factcheck.web import htmx
-from factcheck.web.auth import role_required
+from factcheck.web.auth import role_required, safe_next
 from factcheck.web.db import app_settings, get_session
 from tasks.crossrefs import dispatch_gathering
 
@@ -331,4 +331,6 @@ def reopen_claim(claim_id: int) -> ResponseReturnValue:
             "review/claim.html", message=str(error), **_claim_context(claim)
         ), error.status_code
     db.commit()
-    return redirect(url_for("review.show", claim_id=claim_id), code=303)
+    # Back where the editor reopened it from (the report), else to the claim.
+    back = request.form.get("next")
+    return redirect(safe_next(back, url_for("review.show", claim_id=claim_id)), code=303)
