@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE_DIR = "instance"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+DEFAULT_NEWSROOM_NAME = "factcheck newsroom"
 MEGABYTE = 1024 * 1024
 
 
@@ -38,6 +41,11 @@ class Settings:
     crossref_stale_after_seconds: int
     fetch_per_host: int
     fetch_min_delay: float
+    # ClaimReview publishing. An empty URL means "the address the page was requested at"
+    # on the web; the CLI, which has no request, falls back to DEFAULT_PUBLIC_URL.
+    newsroom_name: str = DEFAULT_NEWSROOM_NAME
+    newsroom_url: str = ""
+    public_url: str = ""
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -74,6 +82,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as error:
         raise ConfigError(f"{name} must be a number, not {raw!r}") from error
+
+
+def _web_address(env: Mapping[str, str], name: str) -> str:
+    """An http(s) address, or "" when unset: it goes into published pages as it is."""
+    raw = env.get(name, "").strip()
+    parts = urlsplit(raw)
+    if raw and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ConfigError(f"{name} must be an http(s):// address, not {raw!r}")
+    return raw
 
 
 def _secret_key(env: Mapping[str, str], instance_dir: Path) -> str:
@@ -131,4 +148,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         crossref_stale_after_seconds=_int(env, "FACTCHECK_CROSSREF_STALE_AFTER", 900),
         fetch_per_host=_int(env, "FACTCHECK_FETCH_PER_HOST", 2),
         fetch_min_delay=_float(env, "FACTCHECK_FETCH_MIN_DELAY", 1.0),
+        newsroom_name=env.get("FACTCHECK_NEWSROOM_NAME", "").strip() or DEFAULT_NEWSROOM_NAME,
+        newsroom_url=_web_address(env, "FACTCHECK_NEWSROOM_URL"),
+        public_url=_web_address(env, "FACTCHECK_PUBLIC_URL"),
     )

@@ -103,6 +103,9 @@ class Article(SQLModel, table=True):
     )
     # An editor's pin puts the article's claims at the top of the review queue.
     pinned: bool = Field(default=False)
+    # An editor's switch: the ClaimReview of every decided claim of the article is public
+    # (a claim's own `published` publishes that claim alone; see factcheck/claimreview.py).
+    published: bool = Field(default=False)
 
     __table_args__ = (
         Index(
@@ -162,6 +165,8 @@ class Claim(SQLModel, table=True):
     fingerprint: str = Field(max_length=64, index=True)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     evidence_urls: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # An editor's switch: this claim's ClaimReview is public once it is decided.
+    published: bool = Field(default=False)
     decided_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # The lease: the reviewer who holds the claim, until when.
