@@ -18,6 +18,8 @@ from factcheck.models import Role, User
 from factcheck.web import create_app
 from tests.harness import REDIS_URL, OutletSimulator, Stack, WorkerProcess, make_stack
 
+pytest_plugins = ["tests.browsers"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_PATH = FIXTURES / "articles" / "memo-nato-daesh-2017.txt"
 TABLES = (

@@ -1,0 +1,71 @@
+"""Fixtures for tests in Chromium (Debian's, driven by Playwright; never a downloaded
+browser): a live server on loopback, the browser, and a page logged in through the form.
+conftest.py loads this module as a plugin, so every browser test module shares it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from factcheck.web import create_app
+from tests.harness import Stack
+
+PASSWORD = "correct horse battery"  # tests.conftest's: its users log in with it
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def serve(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def live_server(stack: Stack, clean_database: None) -> Iterator[str]:
+    yield from serve(create_app(stack.settings))
+
+
+@pytest.fixture
+def short_lease_server(stack: Stack, clean_database: None) -> Iterator[str]:
+    """Leases of about two seconds, to see one expire."""
+    yield from serve(create_app(replace(stack.settings, lease_minutes=0.035)))
+
+
+# Module scope: Playwright's sync API keeps an event loop running in this thread while
+# the browser is open, and other modules' asyncio.run() cannot start beside it.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def logged_in_page(browser, live_server: str, username: str):
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    opened.goto(live_server + "/")
+    opened.get_by_label("Username").fill(username)
+    opened.get_by_label("Password").fill(PASSWORD)
+    opened.get_by_role("button", name="Log in").click()
+    opened.get_by_role("button", name="Log out").wait_for()
+    return context, opened
