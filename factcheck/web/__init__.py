@@ -62,6 +62,8 @@ def create_app(
 
     from factcheck.web import api, articles, auth, errors, queue, reports, review
     from factcheck.web.db import close_session
+    from factcheck.web.public import bp as public_bp
+    from factcheck.web.publishing import bp as publishing_bp
 
     auth.init_app(app)
     app.register_blueprint(articles.bp)
@@ -70,6 +72,8 @@ def create_app(
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(publishing_bp)
     errors.init_app(app)
     app.jinja_env.globals["roles"] = Role
     app.teardown_appcontext(close_session)

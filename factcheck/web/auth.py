@@ -20,7 +20,9 @@ from factcheck.web.db import get_session
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# Readers' pages (published ClaimReviews, web/public.py) are named one by one: a new
+# route is never public by accident.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "public.review", "public.ratings"}
 View = TypeVar("View", bound=Callable[..., Any])
 
 
