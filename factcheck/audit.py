@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -181,10 +182,12 @@ class ExportFilter:
     until: datetime | None = None
     actor: str | None = None
     action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
 
     @property
     def narrows(self) -> bool:
-        return any((self.since, self.until, self.actor, self.action))
+        return any(vars(self).values())
 
     def conditions(self) -> list[Any]:
         conditions = []
@@ -196,6 +199,10 @@ class ExportFilter:
             conditions.append(AuditEvent.actor == self.actor)
         if self.action:
             conditions.append(AuditEvent.action == self.action)
+        if self.object_type:
+            conditions.append(AuditEvent.object_type == self.object_type)
+        if self.object_id:
+            conditions.append(AuditEvent.object_id == self.object_id)
         return conditions
 
 
@@ -241,32 +248,61 @@ def export_header(
     }
 
 
-def write_jsonl(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
-    out.write(json.dumps(header, sort_keys=True) + "\n")
-    count = 0
+def jsonl_lines(header: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The export as JSONL, a line at a time: the header, then one event per line."""
+    yield json.dumps(header, sort_keys=True) + "\n"
     for row in rows:
-        out.write(json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
-        count += 1
+        yield json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def csv_lines(header: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The export as CSV, a line at a time: a first comment line holding the header, the
+    column names, then one event per row; before/after as JSON text."""
+    yield "# " + json.dumps(header, sort_keys=True) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values: Iterable[Any]) -> str:
+        # One row through the csv module's quoting, then the buffer is emptied again.
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(EXPORT_COLUMNS)
+    for row in rows:
+        yield line(
+            json.dumps(row[name], sort_keys=True)
+            if name in ("before", "after") and row[name] is not None
+            else ("" if row[name] is None else row[name])
+            for name in EXPORT_COLUMNS
+        )
+
+
+Lines = Callable[[dict[str, Any], Iterable[dict[str, Any]]], Iterator[str]]
+
+
+def _write(lines: Lines, header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
+    """Write the export's lines to a file; the number of events written."""
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    out.writelines(lines(header, counted()))
     return count
+
+
+def write_jsonl(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
+    return _write(jsonl_lines, header, rows, out)
 
 
 def write_csv(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
-    """CSV with a first comment line holding the header; before/after as JSON text."""
-    out.write("# " + json.dumps(header, sort_keys=True) + "\n")
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for row in rows:
-        writer.writerow(
-            [
-                json.dumps(row[name], sort_keys=True)
-                if name in ("before", "after") and row[name] is not None
-                else ("" if row[name] is None else row[name])
-                for name in EXPORT_COLUMNS
-            ]
-        )
-        count += 1
-    return count
+    return _write(csv_lines, header, rows, out)
 
 
 def read_export(lines: Iterable[str]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
