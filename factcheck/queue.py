@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from factcheck.models import Article, Claim, ClaimOutlet, ClaimStatus, Outlet, User, aware
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimOutlet,
+    ClaimStatus,
+    CrossReference,
+    CrossrefState,
+    Outlet,
+    User,
+    Verdict,
+    aware,
+)
 
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(status.value for status in ClaimStatus)
+CROSSREF_VALUES = frozenset(state.value for state in CrossrefState)
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -23,18 +42,28 @@ class QueueFilter:
     outlet: str | None = None
     speaker: str | None = None
     text: str | None = None
+    # The dashboard's figures link here with these (the form has no menus for them).
+    reviewer: str | None = None  # whose verdict the claim holds
+    decided_on: date | None = None  # a verdict, not undone, given that UTC day
+    crossref: CrossrefState | None = None
+    fetch_failed: str | None = None  # an outlet where a source page failed to fetch
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> QueueFilter:
         """Filters from query-string values; unknown or empty values are ignored."""
         status_arg = args.get("status", ClaimStatus.PENDING.value)
         article = args.get("article", "")
+        crossref = args.get("crossref", "")
         return cls(
             article_id=int(article) if article.isdecimal() and len(article) < 10 else None,
             status=ClaimStatus(status_arg) if status_arg in STATUS_VALUES else None,
             outlet=args.get("outlet") or None,
             speaker=(args.get("speaker") or "").strip() or None,
             text=(args.get("q") or "").strip() or None,
+            reviewer=(args.get("reviewer") or "").strip() or None,
+            decided_on=_day(args.get("decided_on", "")),
+            crossref=CrossrefState(crossref) if crossref in CROSSREF_VALUES else None,
+            fetch_failed=args.get("fetch_failed") or None,
         )
 
     @property
@@ -51,9 +80,28 @@ class QueueFilter:
                 "outlet": self.outlet or "",
                 "speaker": self.speaker or "",
                 "q": self.text or "",
+                "reviewer": self.reviewer or "",
+                "decided_on": self.decided_on.isoformat() if self.decided_on else "",
+                "crossref": self.crossref.value if self.crossref else "",
+                "fetch_failed": self.fetch_failed or "",
             }.items()
             if value
         }
+
+    def dashboard_filters(self) -> list[tuple[str, str, str]]:
+        """The filters set by the dashboard's links: (argument, value, description)."""
+        shown = [
+            ("reviewer", self.reviewer, f"decided by {self.reviewer}"),
+            ("decided_on", self.decided_on, f"given a verdict on {self.decided_on} (UTC)"),
+            ("crossref", self.crossref, f"cross-referencing {self.crossref}"),
+            ("fetch_failed", self.fetch_failed, f"a source at {self.fetch_failed} failed to fetch"),
+        ]
+        return [(name, str(value), text) for name, value, text in shown if value]
+
+    def without_dashboard_filters(self) -> dict[str, str]:
+        return replace(
+            self, reviewer=None, decided_on=None, crossref=None, fetch_failed=None
+        ).as_args()
 
 
 @dataclass(frozen=True)
@@ -88,6 +136,30 @@ def _conditions(queue_filter: QueueFilter) -> list:
         conditions.append(col(Claim.speaker).ilike(like_pattern(queue_filter.speaker), escape="\\"))
     if queue_filter.text:
         conditions.append(col(Claim.text).ilike(like_pattern(queue_filter.text), escape="\\"))
+    return conditions + _dashboard_conditions(queue_filter)
+
+
+def _dashboard_conditions(queue_filter: QueueFilter) -> list:
+    conditions = []
+    if queue_filter.reviewer:
+        reviewer = select(User.id).where(User.username == queue_filter.reviewer)
+        conditions.append(col(Claim.decided_by_id).in_(reviewer))
+    if queue_filter.decided_on:
+        start = datetime.combine(queue_filter.decided_on, time.min, tzinfo=UTC)
+        given = select(Verdict.claim_id).where(
+            col(Verdict.created_at) >= start,
+            col(Verdict.created_at) < start + timedelta(days=1),
+            col(Verdict.undone_at).is_(None),
+        )
+        conditions.append(col(Claim.id).in_(given))
+    if queue_filter.crossref:
+        conditions.append(Claim.crossref_state == queue_filter.crossref)
+    if queue_filter.fetch_failed:
+        failed = select(CrossReference.claim_id).where(
+            CrossReference.outlet == queue_filter.fetch_failed,
+            col(CrossReference.error).is_not(None),
+        )
+        conditions.append(col(Claim.id).in_(failed))
     return conditions
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
 from factcheck.crossrefs import article_progress
+from factcheck.dashboard import flagged_article_ids
 from factcheck.errors import UserError
 from factcheck.highlight import paragraphs_with_claims
 from factcheck.intake import Upload, read_submission, submit_article
@@ -38,16 +39,20 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
-def _recent_articles(page: int) -> tuple[list[Article], int, int, dict[int, dict[str, int]]]:
+def _recent_articles(
+    page: int, *, flagged: bool = False
+) -> tuple[list[Article], int, int, dict[int, dict[str, int]]]:
     """A page of articles, newest first: the articles, the page shown, the page count and
-    the claim counts per article."""
+    the claim counts per article. `flagged`: only those with a disputed or unsourced claim."""
     session = get_session()
-    total = session.exec(select(func.count()).select_from(Article)).one()
+    only = [col(Article.id).in_(flagged_article_ids())] if flagged else []
+    total = session.exec(select(func.count()).select_from(Article).where(*only)).one()
     pages = max(1, -(-total // ARTICLES_PER_PAGE))
     page = min(max(page, 1), pages)
     articles = list(
         session.exec(
             select(Article)
+            .where(*only)
             .order_by(col(Article.id).desc())
             .offset((page - 1) * ARTICLES_PER_PAGE)
             .limit(ARTICLES_PER_PAGE)
@@ -97,9 +102,17 @@ def submit() -> ResponseReturnValue:
 
 @bp.get("/articles")
 def index() -> ResponseReturnValue:
-    articles, page, pages, counts = _recent_articles(request.args.get("page", 1, type=int))
+    flagged = request.args.get("flagged") == "1"
+    articles, page, pages, counts = _recent_articles(
+        request.args.get("page", 1, type=int), flagged=flagged
+    )
     return render_template(
-        "articles/index.html", articles=articles, counts=counts, page=page, pages=pages
+        "articles/index.html",
+        articles=articles,
+        counts=counts,
+        page=page,
+        pages=pages,
+        flagged=flagged,
     )
 
 
