@@ -61,6 +61,8 @@ def create_app(
     csrf.init_app(app)
 
     from factcheck.web import api, articles, auth, errors, queue, reports, review
+    from factcheck.web.admin import bp as admin_bp
+    from factcheck.web.dashboard import bp as dashboard_bp
     from factcheck.web.db import close_session
     from factcheck.web.public import bp as public_bp
     from factcheck.web.publishing import bp as publishing_bp
@@ -72,6 +74,8 @@ def create_app(
     app.register_blueprint(reports.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(publishing_bp)
     errors.init_app(app)

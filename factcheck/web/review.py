@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
+from factcheck.audit_search import object_events
 from factcheck.crossref import RecordLocator, WarcArchive, page_text
 from factcheck.crossrefs import retry_gathering
 from factcheck.errors import UserError
@@ -79,6 +80,7 @@ def _claim_context(claim: Claim) -> dict:
         "reviewers": reviewers,
         "paragraph": paragraph,
         "history": history(db, claim.id),
+        "audit_trail": object_events(db, object_type="claim", object_id=claim.id),
         "seen_before": seen_before,
         "holds_lease": claim.leased_by_id == current_user.id,
     }
