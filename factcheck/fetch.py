@@ -3,12 +3,15 @@ re-checked at every hop, timeouts, a size cap and a content-type check."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from factcheck import __version__
@@ -33,17 +36,35 @@ class FetchedPage:
     text: str
 
 
-def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _addresses(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FetchError(f"The host {host} could not be found.") from error
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+    found = (ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos)
+    return list(dict.fromkeys(found))  # once each, in the resolver's order of preference
+
+
+def _public(host: str, addresses: Iterable[Address]) -> list[str]:
+    """The addresses as strings, if every one is public; else a FetchError."""
+    checked = []
+    for address in addresses:
+        if not address.is_global or address.is_multicast:
+            raise FetchError(
+                f"{host} points to a private or local address ({address}); factcheck fetches "
+                "only public web pages."
+            )
+        checked.append(str(address))
+    return checked
 
 
 def check_url(url: str, *, allow_hosts: Collection[str]) -> None:
     """Refuse URLs that are not http(s) or that lead to a non-public address, unless
-    their host is on the allow-list."""
+    their host is on the allow-list. (The connection checks its address again: see
+    PinnedTransport.)"""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"{url!r} is not a web address (it must start with http:// or https://).")
@@ -51,12 +72,66 @@ def check_url(url: str, *, allow_hosts: Collection[str]) -> None:
     if host in allow_hosts:
         return
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    for address in _addresses(host, port):
-        if not address.is_global or address.is_multicast:
-            raise FetchError(
-                f"{host} points to a private or local address ({address}); factcheck fetches "
-                "only public web pages."
-            )
+    _public(host, _addresses(host, port))
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Connects only to an address it has just checked. Checking a URL and then letting
+    the connection resolve its host again would let a DNS answer that changes in between
+    (DNS rebinding) lead to a private address; here one resolution serves both. TLS still
+    verifies the certificate against the host name."""
+
+    def __init__(self, allow_hosts: Collection[str]) -> None:
+        self.allow_hosts = frozenset(allow_hosts)
+
+    def connect_tcp(
+        self, host: str, port: int, *args: Any, **kwargs: Any
+    ) -> httpcore.NetworkStream:
+        if host.lower() in self.allow_hosts:
+            return super().connect_tcp(host, port, *args, **kwargs)
+        error: Exception | None = None
+        for address in _public(host, _addresses(host, port)):
+            try:
+                return super().connect_tcp(address, port, *args, **kwargs)
+            except httpcore.ConnectError as failed:
+                error = failed
+        raise error or httpcore.ConnectError(f"{host} has no address")
+
+
+class _AsyncPinnedBackend(httpcore.AnyIOBackend):
+    """_PinnedBackend for asyncio clients."""
+
+    def __init__(self, allow_hosts: Collection[str]) -> None:
+        self.allow_hosts = frozenset(allow_hosts)
+
+    async def connect_tcp(
+        self, host: str, port: int, *args: Any, **kwargs: Any
+    ) -> httpcore.AsyncNetworkStream:
+        if host.lower() in self.allow_hosts:
+            return await super().connect_tcp(host, port, *args, **kwargs)
+        addresses = await asyncio.to_thread(_addresses, host, port)
+        error: Exception | None = None
+        for address in _public(host, addresses):
+            try:
+                return await super().connect_tcp(address, port, *args, **kwargs)
+            except httpcore.ConnectError as failed:
+                error = failed
+        raise error or httpcore.ConnectError(f"{host} has no address")
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport, connecting only to checked public addresses (or allowed hosts)."""
+
+    def __init__(self, *, allow_hosts: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # httpx has no parameter for httpcore's network backend; its pool takes one.
+        self._pool._network_backend = _PinnedBackend(allow_hosts)
+
+
+class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, *, allow_hosts: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pool._network_backend = _AsyncPinnedBackend(allow_hosts)
 
 
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
@@ -83,6 +158,7 @@ def fetch_page(
         follow_redirects=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.9"},
+        transport=PinnedTransport(allow_hosts=allow_hosts),
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(url, allow_hosts=allow_hosts)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+
+import httpx
 import pytest
 
-from factcheck.fetch import FetchError, check_url, fetch_page
+from factcheck.crossref import FetchPolicy
+from factcheck.crossref.fetcher import Fetcher
+from factcheck.fetch import AsyncPinnedTransport, FetchError, check_url, fetch_page
 from tests.harness import OutletSimulator
 
 LOOPBACK = ("127.0.0.1",)
@@ -110,3 +116,64 @@ def test_a_3xx_without_a_location_is_an_error_not_a_crash(outlets: OutletSimulat
     outlets.page("/choices", "<p>pick one</p>", status=300)
     with pytest.raises(FetchError, match="answered 300"):
         fetch_page(outlets.url("/choices"), allow_hosts=LOOPBACK)
+
+
+@pytest.fixture
+def rebinding_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolver under an attacker's control: rebind.example first answers a public
+    address, then loopback (DNS rebinding). Only the name lookup is played; the
+    connection is real."""
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["93.184.215.14"])
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_host_that_rebinds_to_loopback_after_the_check_is_never_connected_to(
+    outlets: OutletSimulator, rebinding_dns: None
+):
+    outlets.page("/admin", "<p>secret</p>")
+    port = outlets.server.server_address[1]
+
+    with pytest.raises(FetchError, match=r"rebind\.example points to a private or local"):
+        fetch_page(f"http://rebind.example:{port}/admin", allow_hosts=())
+
+    assert outlets.requests == []
+
+
+def test_the_asynchronous_client_connects_only_to_checked_addresses(outlets: OutletSimulator):
+    outlets.page("/admin", "<p>secret</p>")
+
+    async def get(url: str, allow_hosts: tuple[str, ...]) -> httpx.Response:
+        transport = AsyncPinnedTransport(allow_hosts=allow_hosts)
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(url)
+
+    with pytest.raises(FetchError, match="localhost points to a private or local"):
+        asyncio.run(get(outlets.url("/admin", host="localhost"), allow_hosts=()))
+    assert outlets.requests == []
+    assert asyncio.run(get(outlets.url("/admin"), allow_hosts=LOOPBACK)).status_code == 200
+
+
+def test_the_cross_reference_fetcher_never_connects_to_a_rebound_host(
+    outlets: OutletSimulator, rebinding_dns: None
+):
+    outlets.page("/robots.txt", "", status=404)
+    outlets.page("/admin", "<p>secret</p>")
+    port = outlets.server.server_address[1]
+
+    async def fetch() -> object:
+        async with Fetcher(FetchPolicy(min_delay=0, obey_robots=False)) as fetcher:
+            return await fetcher.fetch_or_error(f"http://rebind.example:{port}/admin")
+
+    outcome = asyncio.run(fetch())
+
+    assert isinstance(outcome, FetchError)
+    assert "private or local" in str(outcome)
+    assert outlets.requests == []
