@@ -188,12 +188,13 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
-            verify=_tls_context(),
             follow_redirects=False,
             timeout=httpx.Timeout(self.policy.timeout, connect=min(self.policy.timeout, 5.0)),
             headers={"User-Agent": self.policy.user_agent},
+            # The transport holds the connection settings (a client's own are not used).
             transport=AsyncPinnedTransport(
                 allow_hosts=self.policy.allow_hosts,
+                verify=_tls_context(),
                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
             ),
         )
