@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -134,7 +135,24 @@ class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
         self._pool._network_backend = _AsyncPinnedBackend(allow_hosts)
 
 
-def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+@dataclass(frozen=True)
+class _Deadline:
+    """One fetch's whole time: read timeouts bound each wait, and a server that sends a
+    few bytes just within each would otherwise hold the fetch for as long as it likes."""
+
+    seconds: float
+    ends_at: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> _Deadline:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def check(self, url: str) -> None:
+        if time.monotonic() > self.ends_at:
+            raise FetchError(f"{url} did not arrive within {self.seconds:g} seconds.")
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
@@ -143,6 +161,7 @@ def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
         body.extend(chunk)
         if len(body) > max_bytes:
             raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
+        deadline.check(str(response.url))
     return bytes(body)
 
 
@@ -152,8 +171,11 @@ def fetch_page(
     allow_hosts: Collection[str] = (),
     timeout: float = 10.0,
     max_bytes: int = 5 * 1_048_576,
+    deadline: float = 30.0,
 ) -> FetchedPage:
-    """GET a web page's text, following at most MAX_REDIRECTS redirects."""
+    """GET a web page's text, following at most MAX_REDIRECTS redirects; `timeout` bounds
+    each connect and read, `deadline` the whole fetch."""
+    within = _Deadline.starting_now(deadline)
     with httpx.Client(
         follow_redirects=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -162,12 +184,13 @@ def fetch_page(
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(url, allow_hosts=allow_hosts)
+            within.check(url)
             try:
                 with client.stream("GET", url) as response:
                     if response.has_redirect_location:
                         url = urljoin(url, response.headers["location"])
                         continue
-                    return _page_from(response, url, max_bytes)
+                    return _page_from(response, url, max_bytes, within)
             except httpx.TimeoutException as error:
                 raise FetchError(f"{url} did not answer within {timeout:g} seconds.") from error
             except httpx.HTTPError as error:
@@ -175,7 +198,9 @@ def fetch_page(
     raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times.")
 
 
-def _page_from(response: httpx.Response, url: str, max_bytes: int) -> FetchedPage:
+def _page_from(
+    response: httpx.Response, url: str, max_bytes: int, deadline: _Deadline
+) -> FetchedPage:
     if response.status_code >= 300:
         raise FetchError(f"{url} answered {response.status_code} {response.reason_phrase}.")
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -183,7 +208,7 @@ def _page_from(response: httpx.Response, url: str, max_bytes: int) -> FetchedPag
         raise FetchError(
             f"{url} is {content_type or 'of an unknown type'}, not a web page or text."
         )
-    body = _read_capped(response, max_bytes)
+    body = _read_capped(response, max_bytes, deadline)
     encoding = response.charset_encoding or "utf-8"
     try:
         text = body.decode(encoding, errors="replace")

@@ -362,6 +362,25 @@ class OutletSimulator:
 
         self.routes[self._key(path, host)] = respond
 
+    def drip(self, path: str, *, chunks: int, every: float) -> None:
+        """A page that arrives a few bytes at a time, `every` seconds apart: each read is
+        quick enough for a read timeout, the whole is not."""
+
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.end_headers()
+            handler.wfile.write(b"<html><body><p>")
+            for _chunk in range(chunks):
+                time.sleep(every)
+                try:
+                    handler.wfile.write(b"drip ")
+                    handler.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+
+        self.routes[path] = respond
+
     def redirect(self, path: str, location: str, status: int = 302) -> None:
         self.page(path, b"", status=status, headers={"Location": location})
 

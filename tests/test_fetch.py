@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import httpx
 import pytest
@@ -177,3 +178,13 @@ def test_the_cross_reference_fetcher_never_connects_to_a_rebound_host(
     assert isinstance(outcome, FetchError)
     assert "private or local" in str(outcome)
     assert outlets.requests == []
+
+
+def test_a_page_that_drips_in_slowly_is_cut_off_at_the_overall_deadline(outlets: OutletSimulator):
+    outlets.drip("/slow-drip", chunks=100, every=0.2)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"did not arrive within 1\.5 seconds"):
+        fetch_page(outlets.url("/slow-drip"), allow_hosts=LOOPBACK, timeout=1.0, deadline=1.5)
+
+    assert time.monotonic() - started < 5
