@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlmodel import Session, select
 
-from factcheck.config import Settings, load_settings
+from factcheck.config import DEFAULT_PUBLIC_URL, Settings, load_settings
 from factcheck.db import session_scope
 from factcheck.errors import UserError
 from factcheck.models import Article, ArticleState, Role
@@ -189,6 +189,44 @@ def show(article_id: int, output_format: str) -> None:
         outlets = f" [{', '.join(claim['cited_outlets'])}]" if claim["cited_outlets"] else ""
         click.echo(f"{claim['id']:>6} {claim['status']:<9} {claim['text']}")
         click.echo(f"       {claim['speaker'] or '—'}{outlets}")
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.option(
+    "--format", "output_format", type=click.Choice(["json", "pdf", "html"]), default="json"
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def report(article_id: int, output_format: str, output: str) -> None:
+    """Write the verification report of ARTICLE_ID as JSON, PDF or a standalone HTML file."""
+    from factcheck.report import build_report, report_as_json
+
+    settings = _settings()
+    with session_scope(settings.database_url) as session:
+        try:
+            article_report = build_report(session, article_id=article_id, now=datetime.now(UTC))
+        except UserError as error:
+            raise click.ClickException(str(error)) from error
+    if output_format == "json":
+        content: str | bytes = json.dumps(report_as_json(article_report), indent=2)
+    else:
+        content = _render_report(settings, article_report, output_format)
+    mode = "wb" if isinstance(content, bytes) else "w"
+    with open(output, mode) as out:
+        out.write(content)
+    click.echo(f"wrote the report of article {article_id} to {output}")
+
+
+def _render_report(settings: Settings, article_report: Any, output_format: str) -> str | bytes:
+    # The templates make links with url_for: a request context on the public address.
+    from factcheck.web import create_app
+    from factcheck.web.reports import report_document, report_pdf
+
+    app = create_app(settings)
+    with app.test_request_context("/", base_url=settings.public_url or DEFAULT_PUBLIC_URL):
+        if output_format == "pdf":
+            return report_pdf(article_report)
+        return report_document(article_report)
 
 
 @main.command()
