@@ -86,6 +86,25 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class _ReadPassage:
+    """A passage with its words worked out once, for every claim aligned with it."""
+
+    passage: Passage
+    tokens: tuple[Token, ...]
+    stems: tuple[str, ...]
+    stem_set: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page's text (see `page_text`) read for alignment: its passages, each with its
+    tokens and stems. Several claims aligned with one page read it once (`read_page`)."""
+
+    text: str
+    passages: tuple[_ReadPassage, ...]
+
+
+@dataclass(frozen=True)
 class ScoredPassage:
     """A passage with its score (0 to 1) and what matched, as offsets in the page text:
     `quote_span` the quotation (or its near match), `term_spans` the claim's words."""
@@ -174,6 +193,16 @@ def split_passages(text: str) -> list[Passage]:
     return passages
 
 
+def read_page(text: str) -> Page:
+    """The page text split into passages, with their words, ready to align claims with."""
+    passages = []
+    for passage in split_passages(text):
+        found = tuple(tokens(passage.text))
+        stems = tuple(stem(t.norm) for t in found)
+        passages.append(_ReadPassage(passage, found, stems, frozenset(stems)))
+    return Page(text, tuple(passages))
+
+
 def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
     """The word-level differences from `printed` (the source) to `quoted` (the claim):
     ("equal" | "insert" | "delete", words). Case and punctuation are not differences."""
@@ -184,7 +213,7 @@ def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
 
 def align(
     claim_text: str,
-    page: str,
+    page: str | Page,
     *,
     claim_published: datetime | None = None,
     page_published: datetime | None = None,
@@ -192,16 +221,17 @@ def align(
     own_outlet: str | None = None,
     limit: int = 3,
 ) -> Alignment:
-    """Align a claim with a page's text (see `page_text`): the `limit` best passages,
-    best first, and the hint. Outlet names are left out of the claim's words (an outlet
-    does not name itself in its copy); `own_outlet`, the page's outlet, is not reported
-    as credited."""
+    """Align a claim with a page's text (see `page_text`; or the `Page` that `read_page`
+    made of it): the `limit` best passages, best first, and the hint. Outlet names are
+    left out of the claim's words (an outlet does not name itself in its copy);
+    `own_outlet`, the page's outlet, is not reported as credited."""
     registry = registry if registry is not None else _shipped_registry()
     claim = _read_claim(claim_text, registry)
-    passages = split_passages(page)
+    page = read_page(page) if isinstance(page, str) else page
+    passages = page.passages
     if not passages:
         return Alignment(NO_MATCHING_REPORT, 0.0)
-    terms = _bm25([_stems(p.text) for p in passages], claim.words)
+    terms = _bm25([p.stems for p in passages], claim.words)
     date_factor = _date_factor(claim_published, page_published)
     scored = []
     for passage, term_score in zip(passages, terms, strict=True):
@@ -209,7 +239,7 @@ def align(
         scored.append((_score(claim, passage, term_score, match), passage, term_score, match))
     scored.sort(key=lambda item: item[0], reverse=True)
     best_score, best, best_terms, best_match = scored[0]
-    credited = _credited(best, page, registry, own_outlet)
+    credited = _credited(best.passage, page.text, registry, own_outlet)
     return Alignment(
         hint=_hint(claim, best, best_terms, best_match),
         score=round(best_score * date_factor, 4),
@@ -274,14 +304,13 @@ def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[floa
     return scores
 
 
-def _best_quote_match(claim: _Claim, passage: Passage) -> _QuoteMatch | None:
-    source = tokens(passage.text)
-    matches = [_match_quote(quote, source, passage) for quote in claim.quotes]
+def _best_quote_match(claim: _Claim, read: _ReadPassage) -> _QuoteMatch | None:
+    matches = [_match_quote(quote, read.tokens, read.passage) for quote in claim.quotes]
     found = [match for match in matches if match is not None]
     return max(found, key=lambda match: match.similarity, default=None)
 
 
-def _match_quote(quote: _Quote, source: list[Token], passage: Passage) -> _QuoteMatch | None:
+def _match_quote(quote: _Quote, source: Sequence[Token], passage: Passage) -> _QuoteMatch | None:
     words, wanted = [t.norm for t in source], [t.norm for t in quote.tokens]
     size = len(wanted)
     for i in range(len(words) - size + 1):
@@ -318,12 +347,12 @@ def _trim_source_edges(opcodes: list[_Opcode]) -> list[_Opcode]:
 
 
 def _ops(
-    opcodes: list[_Opcode], source: list[Token], source_text: str, quote: _Quote
+    opcodes: list[_Opcode], source: Sequence[Token], source_text: str, quote: _Quote
 ) -> tuple[tuple[str, str], ...]:
     """(op, words) pairs, words as written: the source's for "delete", the claim's for
     "equal" and "insert"."""
 
-    def written(found: list[Token], text: str) -> str:
+    def written(found: Sequence[Token], text: str) -> str:
         return " ".join(text[t.start : t.end] for t in found)
 
     ops: list[tuple[str, str]] = []
@@ -337,26 +366,24 @@ def _ops(
     return tuple(ops)
 
 
-def _stems(text: str) -> list[str]:
-    return [stem(t.norm) for t in tokens(text)]
-
-
-def _facts_share(claim: _Claim, passage_words: set[str]) -> float:
+def _facts_share(claim: _Claim, passage_words: frozenset[str]) -> float:
     return len(claim.facts & passage_words) / len(claim.facts) if claim.facts else 0.0
 
 
-def _score(claim: _Claim, passage: Passage, term_score: float, match: _QuoteMatch | None) -> float:
-    facts = _facts_share(claim, set(_stems(passage.text)))
+def _score(
+    claim: _Claim, read: _ReadPassage, term_score: float, match: _QuoteMatch | None
+) -> float:
+    facts = _facts_share(claim, read.stem_set)
     score = TERMS_WEIGHT * term_score + FACTS_WEIGHT * facts
     if not claim.quotes:
         return score / (TERMS_WEIGHT + FACTS_WEIGHT)
     return score + QUOTE_WEIGHT * (match.similarity if match else 0.0)
 
 
-def _hint(claim: _Claim, passage: Passage, term_score: float, match: _QuoteMatch | None) -> str:
+def _hint(claim: _Claim, read: _ReadPassage, term_score: float, match: _QuoteMatch | None) -> str:
     if match is not None:
         return QUOTE_FOUND if match.similarity == 1.0 else QUOTE_DIFFERS
-    words = set(_stems(passage.text))
+    words = read.stem_set
     facts = _facts_share(claim, words)
     if (
         term_score >= CORROBORATES_MIN_TERMS
@@ -370,16 +397,17 @@ def _hint(claim: _Claim, passage: Passage, term_score: float, match: _QuoteMatch
 
 
 def _scored_passage(
-    claim: _Claim, passage: Passage, score: float, match: _QuoteMatch | None
+    claim: _Claim, read: _ReadPassage, score: float, match: _QuoteMatch | None
 ) -> ScoredPassage:
     wanted = set(claim.words)
+    start = read.passage.start
     term_spans = tuple(
-        (passage.start + t.start, passage.start + t.end)
-        for t in tokens(passage.text)
-        if stem(t.norm) in wanted
+        (start + t.start, start + t.end)
+        for t, word in zip(read.tokens, read.stems, strict=True)
+        if word in wanted
     )
     return ScoredPassage(
-        passage=passage,
+        passage=read.passage,
         score=round(score, 4),
         quote_similarity=match.similarity if match else 0.0,
         quote_span=match.span if match else None,
