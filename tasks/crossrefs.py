@@ -1,4 +1,4 @@
-"""Gathering a claim's cross-references. Thin: an id in, the domain does the work."""
+"""Gathering claims' cross-references in batches. Thin: ids in, the domain does the work."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
+from factcheck.config import Settings
 from factcheck.crossref import FetchPolicy, WarcArchive
-from factcheck.crossref.gather import gather
+from factcheck.crossref.gather import gather_batch
 from factcheck.crossrefs import (
     claim_to_check,
     fail_gathering,
@@ -23,19 +24,59 @@ from tasks.app import GATHER_TASK, celery_app, registry, settings
 log = logging.getLogger(__name__)
 
 
+# Claims gathered by one task: an article's claims that cite the same outlet share its
+# feeds, sitemaps and the pages they rank (fetched once per batch, not once per claim),
+# while a long article still spreads over the worker's threads and processes.
+GATHER_BATCH = 8
+
+
 @celery_app.task(
     name=GATHER_TASK, autoretry_for=(DatabaseUnavailable,), retry_backoff=True, max_retries=5
 )
-def gather_crossrefs(claim_id: int) -> int:
-    """Gather one claim's cross-references; returns how many pages were considered."""
+def gather_crossrefs(*claim_ids: int) -> int:
+    """Gather the cross-references of a batch of claims (one or more ids; claims taken by
+    another worker or already done are left out); returns how many pages were kept."""
     config = settings()
     if not config.crossref_enabled:
         return 0
     with session_scope(config.database_url) as session:
-        if not start_gathering(session, claim_id):
-            return 0
-        claim = claim_to_check(session, claim_id)
-    policy = FetchPolicy(
+        taken = [claim_id for claim_id in claim_ids if start_gathering(session, claim_id)]
+        claims = [claim_to_check(session, claim_id) for claim_id in taken]
+    if not taken:
+        return 0
+    try:
+        evidence = gather_batch(
+            claims,
+            registry=registry(),
+            policy=_policy(config),
+            archive=WarcArchive(config.archive_dir),
+            wire_agencies=config.wire_agencies,
+            chain_depth=config.crossref_depth,
+        )
+        # One transaction for the batch: one commit (and one turn at the audit chain's
+        # head) instead of one per claim.
+        with session_scope(config.database_url) as session:
+            return sum(
+                len(store_evidence(session, claim_id, found))
+                for claim_id, found in zip(taken, evidence, strict=True)
+            )
+    except DatabaseUnavailable:
+        # Passing trouble: hand the claims back for the retry (or, failing that, the sweep).
+        with session_scope(config.database_url) as session:
+            for claim_id in taken:
+                return_to_waiting(session, claim_id)
+        raise
+    except Exception as error:
+        # Shown on each claim with a retry button, then raised for the worker's log. The
+        # sweep takes up claims whose failure could not be recorded.
+        with session_scope(config.database_url) as session:
+            for claim_id in taken:
+                fail_gathering(session, claim_id, f"{type(error).__name__}: {error}")
+        raise
+
+
+def _policy(config: Settings) -> FetchPolicy:
+    return FetchPolicy(
         allow_hosts=config.fetch_allow_hosts,
         per_host_limit=config.fetch_per_host,
         min_delay=config.fetch_min_delay,
@@ -43,39 +84,19 @@ def gather_crossrefs(claim_id: int) -> int:
         max_bytes=config.max_article_bytes,
         slots_dir=config.instance_dir / "host-slots",
     )
-    try:
-        evidence = gather(
-            claim,
-            registry=registry(),
-            policy=policy,
-            archive=WarcArchive(config.archive_dir),
-            wire_agencies=config.wire_agencies,
-            chain_depth=config.crossref_depth,
-        )
-        with session_scope(config.database_url) as session:
-            return len(store_evidence(session, claim_id, evidence))
-    except DatabaseUnavailable:
-        # Passing trouble: hand the claim back for the retry (or, failing that, the sweep).
-        with session_scope(config.database_url) as session:
-            return_to_waiting(session, claim_id)
-        raise
-    except Exception as error:
-        # Shown on the claim with a retry button, then raised for the worker's log. The
-        # sweep takes up a claim whose failure could not be recorded.
-        with session_scope(config.database_url) as session:
-            fail_gathering(session, claim_id, f"{type(error).__name__}: {error}")
-        raise
 
 
 def dispatch_gathering(app: Celery, claim_ids: list[int]) -> int:
-    """Ask workers to gather each claim's cross-references; how many were sent. Claims
-    not sent stay waiting, and the sweep sends them later."""
+    """Ask workers to gather the claims' cross-references, GATHER_BATCH claims a task
+    (ids next to each other are usually of one article); how many claims were sent.
+    Claims not sent stay waiting, and the sweep sends them later."""
     sent = 0
-    for claim_id in claim_ids:
+    for first in range(0, len(claim_ids), GATHER_BATCH):
+        batch = claim_ids[first : first + GATHER_BATCH]
         try:
-            app.send_task(GATHER_TASK, args=[claim_id], retry=False)
+            app.send_task(GATHER_TASK, args=batch, retry=False)
         except (BrokerUnavailable, OSError) as error:
-            log.warning("gathering of claim %s not dispatched: %s", claim_id, error)
+            log.warning("gathering of claims %s not dispatched: %s", batch, error)
             break
-        sent += 1
+        sent += len(batch)
     return sent

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from factcheck.crossref import FetchPolicy, WarcArchive
-from factcheck.crossref.gather import ClaimInArticle, gather, outlets_to_search
+from factcheck.crossref.gather import (
+    READ_PAGES,
+    ClaimInArticle,
+    gather,
+    gather_batch,
+    outlets_to_search,
+)
 from factcheck.outlets import load_registry
 from tests import crossref_world
 from tests.harness import OutletSimulator
@@ -143,3 +149,56 @@ def test_feed_links_off_the_outlets_site_are_not_taken_as_its_evidence(world, ou
         archive=WarcArchive(tmp_path / "archive"),
     )
     assert all("198.51.100.7" not in e.url for e in found)
+
+
+def test_claims_gathered_together_fetch_a_feed_and_a_page_they_share_once(world, outlets, tmp_path):
+    found, differs = gather_batch(
+        [
+            claim(
+                "“NATO as an institution will join the coalition,” a diplomat told Reuters.",
+                "Reuters",
+            ),
+            claim(
+                "“The question is whether this is just a symbolic gesture to the United States.",
+                "Reuters",
+                speaker="one senior diplomat",
+            ),
+        ],
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+
+    assert outlets.requests.count("/reuters/feed.xml") == 1
+    assert outlets.requests.count("/reuters/nato-coalition") == 1
+    story = [
+        next(e for e in evidence if e.url.endswith("/reuters/nato-coalition"))
+        for evidence in (found, differs)
+    ]
+    # One fetch and one archived copy, weighed against each claim on its own.
+    assert [e.hints[0] for e in story] == ["quote found", "quote differs"]
+    assert ("insert", "is") in story[1].alignment.quote_diff
+    assert story[0].archived == story[1].archived
+
+
+def test_a_page_that_changed_since_it_was_read_is_aligned_on_its_new_text(world, outlets, tmp_path):
+    outlets.sequence(
+        "/reuters/nato-coalition",
+        outlets.answer("<html><body><p>Rain all week in Brussels.</p></body></html>"),
+        outlets.answer(crossref_world.REUTERS_STORY),
+    )
+    quote = claim(
+        "“NATO as an institution will join the coalition,” a diplomat told Reuters.", "Reuters"
+    )
+
+    def story_hint() -> str:
+        found = gather(
+            quote, registry=world, policy=POLICY, archive=WarcArchive(tmp_path / "archive")
+        )
+        return next(e for e in found if e.url.endswith("/reuters/nato-coalition")).hints[0]
+
+    assert story_hint() == "no matching report"
+    assert story_hint() == "quote found"
+    kept = len(READ_PAGES)
+    assert story_hint() == "quote found"
+    assert len(READ_PAGES) == kept  # the same body again: read from the cache

@@ -7,12 +7,20 @@ Plain Python: the caller (a Celery task) stores what this returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from factcheck.crossref.align import NO_MATCHING_REPORT, Alignment, align, page_text
+from factcheck.crossref.align import (
+    NO_MATCHING_REPORT,
+    Alignment,
+    Page,
+    align,
+    page_text,
+    read_page,
+)
 from factcheck.crossref.archive import ArchivedRecord, WarcArchive
+from factcheck.crossref.cache import LRUCache
 from factcheck.crossref.discover import (
     Candidate,
     build_search_url,
@@ -28,6 +36,10 @@ from factcheck.outlets import Outlet, Registry
 
 PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
 CITATION = "citation"
+# Pages read for alignment (text, passages and their words), kept by each worker process
+# by URL and SHA-256 of the body, so that the claims aligned with one page, in a batch or
+# in later ones, read it once. A read page takes about twice its text's size.
+READ_PAGES: LRUCache[tuple[str, str, str], Page] = LRUCache(256)
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,7 @@ class Evidence:
 
 @dataclass
 class _Search:
+    claim: int  # the claim's place in the batch
     outlet: Outlet
     depth: int
     parent_url: str | None
@@ -110,7 +123,7 @@ def _on_outlet_only(candidates: list[Candidate], outlet: Outlet) -> list[Candida
 
 def _read_discovery(
     search: _Search, url: str, kind: str, result: FetchResult, claim: ClaimInArticle
-) -> None:
+) -> list[Candidate]:
     try:
         if kind == "feed":
             found = parse_feed(result.body, feed_url=url)
@@ -118,9 +131,66 @@ def _read_discovery(
             found = parse_sitemap(result.body, around=claim.published, sitemap_url=url).candidates
         else:
             found = search_results(result.text(), search.outlet, search_url=url)
-        search.candidates += _on_outlet_only(found, search.outlet)
     except FeedError:
-        pass  # one unreadable feed does not stop the others; the outlet may still match
+        return []  # one unreadable feed does not stop the others; the outlet may still match
+    return _on_outlet_only(found, search.outlet)
+
+
+def _fetch_once(urls: Iterable[str], policy: FetchPolicy) -> dict[str, FetchResult | FetchError]:
+    """Each URL fetched once, however many claims of the batch asked for it."""
+    unique = list(dict.fromkeys(urls))
+    return dict(zip(unique, fetch_all(unique, policy), strict=True))
+
+
+def _discover(
+    searches: list[_Search], claims: Sequence[ClaimInArticle], policy: FetchPolicy
+) -> None:
+    """Each search's candidates from its outlet's feeds, sitemaps and site search. A feed
+    or sitemap that several claims of the batch search is fetched and read once."""
+    asked = [
+        (search, url, kind)
+        for search in searches
+        for url, kind in _discovery_urls(search, claims[search.claim])
+    ]
+    fetched = _fetch_once((url for _search, url, _kind in asked), policy)
+    read: dict[tuple[str, str, str, datetime | None], list[Candidate]] = {}
+    for search, url, kind in asked:
+        search.consulted.append(url)
+        outcome = fetched[url]
+        if isinstance(outcome, FetchError):
+            continue
+        claim = claims[search.claim]
+        # A sitemap is read around the claim's date; a feed or search page the same for all.
+        key = (url, kind, search.outlet.name, claim.published if kind == "sitemap" else None)
+        if key not in read:
+            read[key] = _read_discovery(search, url, kind, outcome, claim)
+        search.candidates += read[key]
+
+
+class _Pages:
+    """The fetched pages of a batch, each archived once and read once however many of its
+    claims rank it; read pages are also kept across batches (`READ_PAGES`)."""
+
+    def __init__(self, archive: WarcArchive) -> None:
+        self.archive = archive
+        self._archived: dict[str, ArchivedRecord] = {}
+
+    def archived(self, result: FetchResult) -> ArchivedRecord:
+        if result.url not in self._archived:
+            self._archived[result.url] = self.archive.write(result)
+        return self._archived[result.url]
+
+    def read(self, result: FetchResult) -> Page:
+        # By content: a page that changed since it was read is read again. The charset
+        # is part of the key, since it decides the text.
+        key = (
+            result.final_url,
+            self.archived(result).sha256,
+            result.headers.get("content-type", ""),
+        )
+        return READ_PAGES.get_or_make(
+            key, lambda: read_page(page_text(result.text(), result.content_type))
+        )
 
 
 def _evidence_from_page(
@@ -128,7 +198,7 @@ def _evidence_from_page(
     candidate: Candidate,
     outcome: FetchResult | FetchError,
     claim: ClaimInArticle,
-    archive: WarcArchive,
+    pages: _Pages,
     registry: Registry,
 ) -> Evidence:
     common = {
@@ -142,48 +212,49 @@ def _evidence_from_page(
         return Evidence(**common, error=str(outcome))
     alignment = align(
         claim.text,
-        page_text(outcome.text(), outcome.content_type),
+        pages.read(outcome),
         claim_published=claim.published,
         page_published=candidate.published,
         registry=registry,
         own_outlet=search.outlet.name,
     )
-    return Evidence(**common, result=outcome, archived=archive.write(outcome), alignment=alignment)
+    return Evidence(**common, result=outcome, archived=pages.archived(outcome), alignment=alignment)
 
 
 def _gather_level(
     searches: list[_Search],
-    claim: ClaimInArticle,
+    claims: Sequence[ClaimInArticle],
     *,
     registry: Registry,
     policy: FetchPolicy,
     archive: WarcArchive,
-) -> list[Evidence]:
-    discovery = [
-        (search, url, kind) for search in searches for url, kind in _discovery_urls(search, claim)
-    ]
-    for (search, url, kind), outcome in zip(
-        discovery, fetch_all([url for _s, url, _k in discovery], policy), strict=True
-    ):
-        search.consulted.append(url)
-        if not isinstance(outcome, FetchError):
-            _read_discovery(search, url, kind, outcome, claim)
-    pages = [
+) -> list[list[Evidence]]:
+    """One hop of the citation chain for every claim of the batch: the evidence found
+    for each claim, in the batch's order."""
+    _discover(searches, claims, policy)
+    ranked = [
         (search, ranked.candidate)
         for search in searches
         for ranked in rank_candidates(
-            search.candidates, claim.text, published=claim.published, limit=PAGES_PER_OUTLET
+            search.candidates,
+            claims[search.claim].text,
+            published=claims[search.claim].published,
+            limit=PAGES_PER_OUTLET,
         )
     ]
-    outcomes = fetch_all([candidate.url for _s, candidate in pages], policy)
-    evidence = [
-        _evidence_from_page(search, candidate, outcome, claim, archive, registry)
-        for (search, candidate), outcome in zip(pages, outcomes, strict=True)
-    ]
+    fetched = _fetch_once((candidate.url for _search, candidate in ranked), policy)
+    pages = _Pages(archive)
+    evidence: list[list[Evidence]] = [[] for _claim in claims]
+    for search, candidate in ranked:
+        claim = claims[search.claim]
+        evidence[search.claim].append(
+            _evidence_from_page(search, candidate, fetched[candidate.url], claim, pages, registry)
+        )
     for search in searches:
-        if not any(e.outlet == search.outlet.name for e in evidence):
+        found = evidence[search.claim]
+        if not any(e.outlet == search.outlet.name for e in found):
             where = search.consulted[0] if search.consulted else f"outlet:{search.outlet.name}"
-            evidence.append(
+            found.append(
                 Evidence(search.outlet.name, where, "search", search.depth, search.parent_url)
             )
     return evidence
@@ -198,25 +269,65 @@ def gather(
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
 ) -> list[Evidence]:
-    """Every page considered for the claim, best evidence per outlet included, following
-    citation chains (a source crediting another outlet) up to `chain_depth` hops."""
-    article_page = claim.article_html or claim.article_text
-    searches = [
-        _Search(outlet, 0, None, links_to(article_page, outlet, base_url=claim.article_url))
-        for outlet in outlets_to_search(claim, registry, wire_agencies)
-    ]
-    searched = {search.outlet.name for search in searches}
-    evidence: list[Evidence] = []
+    """Every page considered for one claim: `gather_batch` of a batch of one."""
+    [evidence] = gather_batch(
+        [claim],
+        registry=registry,
+        policy=policy,
+        archive=archive,
+        wire_agencies=wire_agencies,
+        chain_depth=chain_depth,
+    )
+    return evidence
+
+
+def gather_batch(
+    claims: Sequence[ClaimInArticle],
+    *,
+    registry: Registry,
+    policy: FetchPolicy,
+    archive: WarcArchive,
+    wire_agencies: Sequence[str] = (),
+    chain_depth: int = 1,
+) -> list[list[Evidence]]:
+    """For each claim, every page considered for it, best evidence per outlet included,
+    following citation chains (a source crediting another outlet) up to `chain_depth`
+    hops. Claims gathered together (the claims of an article, say) share what they would
+    each fetch: a feed, sitemap or page that several of them need is fetched, archived
+    and read once, then weighed against each claim on its own."""
+    searches = _first_searches(claims, registry, wire_agencies)
+    searched = [set[str]() for _claim in claims]
+    for search in searches:
+        searched[search.claim].add(search.outlet.name)
+    evidence: list[list[Evidence]] = [[] for _claim in claims]
     for depth in range(chain_depth + 1):
         if not searches:
             break
-        level = _gather_level(searches, claim, registry=registry, policy=policy, archive=archive)
-        evidence += level
+        level = _gather_level(searches, claims, registry=registry, policy=policy, archive=archive)
         searches = []
-        for item in level:
-            for name in item.alignment.credited_to if item.alignment else ():
-                outlet = registry.get(name)
-                if outlet and name not in searched and depth < chain_depth:
-                    searched.add(name)
-                    searches.append(_Search(outlet, depth + 1, item.url))
+        for index, found in enumerate(level):
+            evidence[index] += found
+            for item in found:
+                for name in item.alignment.credited_to if item.alignment else ():
+                    outlet = registry.get(name)
+                    if outlet and name not in searched[index] and depth < chain_depth:
+                        searched[index].add(name)
+                        searches.append(_Search(index, outlet, depth + 1, item.url))
     return evidence
+
+
+def _first_searches(
+    claims: Sequence[ClaimInArticle], registry: Registry, wire_agencies: Sequence[str]
+) -> list[_Search]:
+    """A search per claim and outlet to search, starting from the article's links to the
+    outlet (an article's page is read once per outlet, not once per claim)."""
+    links: dict[tuple[str, str | None, str], list[Candidate]] = {}
+    searches = []
+    for index, claim in enumerate(claims):
+        page = claim.article_html or claim.article_text
+        for outlet in outlets_to_search(claim, registry, wire_agencies):
+            key = (page, claim.article_url, outlet.name)
+            if key not in links:
+                links[key] = links_to(page, outlet, base_url=claim.article_url)
+            searches.append(_Search(index, outlet, 0, None, list(links[key])))
+    return searches
