@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from factcheck.crossref import gates
 from factcheck.crossref.fetcher import (
     Fetcher,
     FetchFailed,
@@ -13,6 +17,7 @@ from factcheck.crossref.fetcher import (
     FetchResult,
     fetch_all,
 )
+from factcheck.crossref.gates import _Turns
 from factcheck.fetch import USER_AGENT, FetchError
 from tests.harness import OutletSimulator
 
@@ -242,3 +247,56 @@ def test_robots_txt_is_read_once_per_process_across_batches(outlets: OutletSimul
     fetch_all([outlets.url("/story")], rules)
     fetch_all([outlets.url("/story")], rules)
     assert outlets.requests.count("/robots.txt") == 1
+
+
+def test_the_per_host_limit_and_delay_hold_across_the_threads_of_a_process(
+    outlets: OutletSimulator,
+):
+    """Each gathering task runs its own event loop in its own thread: the host still sees
+    no more than the limit, and starts still come the minimum delay apart."""
+    for number in range(8):
+        outlets.page(f"/slow/{number}", STORY, delay=0.2)
+
+    def batch(first: int) -> list[FetchResult | FetchError]:
+        urls = [outlets.url(f"/slow/{n}") for n in range(first, first + 2)]
+        return fetch_all(urls, policy(per_host_limit=2, min_delay=0.1))
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        results = [r for found in pool.map(batch, (0, 2, 4, 6)) for r in found]
+    assert all(isinstance(r, FetchResult) for r in results)
+    assert outlets.max_concurrency["127.0.0.1"] == 2
+    # Eight starts 0.1 s apart, whichever thread asked.
+    assert time.monotonic() - started >= 0.7
+
+
+@pytest.mark.parametrize("granted_first", [False, True])
+def test_a_request_that_gives_up_waiting_passes_its_turn_on(granted_first: bool):
+    async def run() -> None:
+        turns = _Turns(1)
+        await turns.acquire()
+        gives_up = asyncio.create_task(turns.acquire())
+        waits = asyncio.create_task(turns.acquire())
+        await asyncio.sleep(0)
+        if granted_first:  # the turn is handed over as the first waiter gives up
+            turns.release()
+            gives_up.cancel()
+        else:
+            gives_up.cancel()
+            await asyncio.sleep(0)
+            turns.release()
+        await asyncio.wait_for(waits, timeout=1)
+        turns.release()
+        assert turns.idle
+
+    asyncio.run(run())
+
+
+def test_a_process_keeps_the_gates_of_hosts_in_use_and_drops_idle_ones(monkeypatch):
+    monkeypatch.setattr(gates, "MAX_GATES", 3)
+    kept = gates._Gates()
+    busy = kept.check_out("busy.example", 2, 0.0, None)
+    for number in range(10):
+        kept.check_in(kept.check_out(f"host{number}.example", 2, 0.0, None))
+    assert len(kept._gates) <= 3
+    assert kept.check_out("busy.example", 2, 0.0, None) is busy

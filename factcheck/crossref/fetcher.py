@@ -3,10 +3,11 @@ User-Agent and redirect policy as `factcheck.fetch`, plus what crawling many out
 once needs.
 
 Each host has its own limit of concurrent requests and its own minimum delay between
-request starts, so one slow host never holds up the others. robots.txt is read once per
-origin and obeyed. Timeouts, network errors and 5xx answers are retried with exponential
-backoff, a bounded number of times; 4xx answers are not. Given the ETag or Last-Modified
-of an earlier fetch, the request is conditional and a 304 comes back as `not_modified`.
+request starts, held across the threads of the process (see `gates`), so one slow host
+never holds up the others. robots.txt is read once per origin and obeyed. Timeouts,
+network errors and 5xx answers are retried with exponential backoff, a bounded number of
+times; 4xx answers are not. Given the ETag or Last-Modified of an earlier fetch, the
+request is conditional and a 304 comes back as `not_modified`.
 
 Use `Fetcher` inside a running event loop, or `fetch_all` from synchronous code (a
 Celery task).
@@ -15,23 +16,21 @@ Celery task).
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import re
 import ssl
 import threading
 import time
 import urllib.robotparser
-from collections.abc import AsyncIterator, Collection, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import IO
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from factcheck.crossref.gates import host_turn
 from factcheck.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
@@ -123,52 +122,6 @@ class FetchPolicy:
     slots_dir: Path | None = None
 
 
-class _HostGate:
-    """At most `limit` requests at a time to one host, starting `min_delay` apart; with
-    a `slots_dir`, at most `limit` across every process of the machine."""
-
-    def __init__(self, host: str, limit: int, min_delay: float, slots_dir: Path | None) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self._spacing = asyncio.Lock()
-        self._next_start = 0.0
-        self._min_delay = min_delay
-        self._limit = limit
-        self._slot_files = (
-            [slots_dir / f"{re.sub(r'[^A-Za-z0-9.-]', '_', host)}.{i}.lock" for i in range(limit)]
-            if slots_dir
-            else []
-        )
-
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        async with self._slots:
-            async with self._spacing:
-                loop = asyncio.get_running_loop()
-                wait = self._next_start - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                self._next_start = loop.time() + self._min_delay
-            handle = await self._machine_slot() if self._slot_files else None
-            try:
-                yield
-            finally:
-                if handle is not None:
-                    handle.close()  # closing the file releases its lock
-
-    async def _machine_slot(self) -> IO[str]:
-        self._slot_files[0].parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            for path in self._slot_files:
-                handle = path.open("a")
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    handle.close()
-                    continue
-                return handle
-            await asyncio.sleep(0.005)
-
-
 @dataclass(frozen=True)
 class _Answer:
     url: str
@@ -181,7 +134,6 @@ class Fetcher:
 
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
-        self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._client: httpx.AsyncClient | None = None
@@ -274,7 +226,7 @@ class Fetcher:
         max_bytes: int,
     ) -> _Answer:
         assert self._client is not None, "use Fetcher inside `async with`"
-        async with self._gate(url).turn():
+        async with self._turn(url):
             try:
                 async with asyncio.timeout(self.policy.timeout):
                     headers = _conditional_headers(request)
@@ -295,13 +247,14 @@ class Fetcher:
             except httpx.HTTPError as error:
                 raise FetchFailed(f"{url} could not be fetched: {error}.", url=url) from error
 
-    def _gate(self, url: str) -> _HostGate:
-        host = (urlsplit(url).hostname or "").lower()
-        if host not in self._gates:
-            self._gates[host] = _HostGate(
-                host, self.policy.per_host_limit, self.policy.min_delay, self.policy.slots_dir
-            )
-        return self._gates[host]
+    def _turn(self, url: str) -> AbstractAsyncContextManager[None]:
+        # Shared with every thread of the process: each task runs its own event loop.
+        return host_turn(
+            (urlsplit(url).hostname or "").lower(),
+            limit=self.policy.per_host_limit,
+            min_delay=self.policy.min_delay,
+            slots_dir=self.policy.slots_dir,
+        )
 
     async def _robots_allow(self, url: str) -> bool:
         parts = urlsplit(url)

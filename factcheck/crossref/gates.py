@@ -1,0 +1,218 @@
+"""Turns at a host, shared by every thread of a worker process and, with a slots folder,
+by every process of the machine.
+
+A gathering worker runs many tasks at once, each in its own thread with its own event
+loop, so a host's limit and its minimum delay between requests have to hold across
+threads, not within one event loop. Waiting is event-driven: a request that ends hands
+its turn to the request that has waited longest in the process. Across processes each of
+the `limit` slots is a file lock (which the kernel releases if its process dies); only a
+request that already holds one of its process's turns looks for a free slot, and only
+while another process holds the rest, so a single worker process never polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+# How often a request that holds a turn of its process looks again for a slot held by
+# another process: a fraction of any answer's time, at the cost of a few system calls.
+SLOT_POLL = 0.005
+# Gates a process keeps; beyond this, those of hosts nobody is waiting for are dropped.
+MAX_GATES = 1000
+
+
+@dataclass(eq=False)
+class _Waiter:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[None]
+    granted: bool = False  # a turn was handed to it
+    passed_on: bool = False  # it gave that turn to the next, never having used it
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class _Turns:
+    """A counting semaphore for the coroutines of every thread and event loop of the
+    process (asyncio's own belongs to one loop), handed out in the order asked."""
+
+    def __init__(self, limit: int) -> None:
+        self._lock = threading.Lock()
+        self._free = limit
+        self._queue: deque[_Waiter] = deque()
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._queue and self._free > 0
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._free > 0 and not self._queue:
+                self._free -= 1
+                return
+            waiter = _Waiter(loop, loop.create_future())
+            self._queue.append(waiter)
+        try:
+            await waiter.future
+        except asyncio.CancelledError:
+            with self._lock:
+                if not waiter.granted:
+                    self._queue.remove(waiter)
+                    raise
+            self._pass_on(waiter)  # the turn came as the waiter gave up
+            raise
+
+    def release(self) -> None:
+        with self._lock:
+            if not self._queue:
+                self._free += 1
+                return
+            waiter = self._queue.popleft()
+            waiter.granted = True
+        try:
+            waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+        except RuntimeError:
+            self._pass_on(waiter)  # its loop is closed: it will never take the turn
+
+    def _pass_on(self, waiter: _Waiter) -> None:
+        """Give a granted turn its waiter will not use to the next, once."""
+        with self._lock:
+            if waiter.passed_on:
+                return
+            waiter.passed_on = True
+        self.release()
+
+
+class HostGate:
+    """At most `limit` requests at a time to one host, starting at least `min_delay`
+    apart, from every thread of the process; with a `slots_dir`, at most `limit` across
+    every process of the machine."""
+
+    def __init__(self, host: str, limit: int, min_delay: float, slots_dir: Path | None) -> None:
+        self._turns = _Turns(limit)
+        self._lock = threading.Lock()
+        self._next_start = 0.0
+        self._min_delay = min_delay
+        self._slot_files: list[Path] = []
+        if slots_dir:
+            safe_host = re.sub(r"[^A-Za-z0-9.-]", "_", host)
+            self._slot_files = [slots_dir / f"{safe_host}.{i}.lock" for i in range(limit)]
+            slots_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def idle(self) -> bool:
+        """Nobody holds or waits for a turn, and the next request may start at once."""
+        with self._lock:
+            spaced = self._next_start <= time.monotonic()
+        return spaced and self._turns.idle
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        await self._turns.acquire()
+        try:
+            wait = self._reserve_start()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            handle = await self._machine_slot() if self._slot_files else None
+            try:
+                yield
+            finally:
+                if handle is not None:
+                    handle.close()  # closing the file releases its lock
+        finally:
+            self._turns.release()
+
+    def _reserve_start(self) -> float:
+        """Seconds until this request may start: starts are `min_delay` apart."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_start)
+            self._next_start = start + self._min_delay
+        return start - now
+
+    async def _machine_slot(self) -> IO[str]:
+        # The process's turns and the slots are as many, so a slot is free unless
+        # another process holds it: only then does this look again, every SLOT_POLL.
+        while True:
+            for path in self._slot_files:
+                handle = path.open("a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                return handle
+            await asyncio.sleep(SLOT_POLL)
+
+
+class _Gates:
+    """The process's gates, one per host and policy, kept while in use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gates: dict[tuple[str, int, float, Path | None], HostGate] = {}
+        self._users: dict[HostGate, int] = {}
+
+    def check_out(
+        self, host: str, limit: int, min_delay: float, slots_dir: Path | None
+    ) -> HostGate:
+        key = (host, limit, min_delay, slots_dir)
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                if len(self._gates) >= MAX_GATES:
+                    self._drop_idle()
+                gate = self._gates[key] = HostGate(host, limit, min_delay, slots_dir)
+            self._users[gate] = self._users.get(gate, 0) + 1
+            return gate
+
+    def check_in(self, gate: HostGate) -> None:
+        with self._lock:
+            self._users[gate] -= 1
+            if not self._users[gate]:
+                del self._users[gate]
+
+    def _drop_idle(self) -> None:
+        for key, gate in list(self._gates.items()):
+            if gate not in self._users and gate.idle:
+                del self._gates[key]
+
+    def forget_after_fork(self) -> None:
+        # Not under the lock: another thread of the parent may have held it at the fork.
+        self._lock = threading.Lock()
+        self._gates = {}
+        self._users = {}
+
+
+_GATES = _Gates()
+# A forked child holds no turns: it must not inherit its parent's waiters and counts.
+os.register_at_fork(after_in_child=_GATES.forget_after_fork)
+
+
+@asynccontextmanager
+async def host_turn(
+    host: str, *, limit: int, min_delay: float, slots_dir: Path | None
+) -> AsyncIterator[None]:
+    """Wait for a turn at `host`, shared with every thread of the process (and with every
+    process of the machine when `slots_dir` is given); hold it for the block."""
+    gate = _GATES.check_out(host, limit, min_delay, slots_dir)
+    try:
+        async with gate.turn():
+            yield
+    finally:
+        _GATES.check_in(gate)
