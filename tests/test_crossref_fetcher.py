@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -295,8 +297,80 @@ def test_a_request_that_gives_up_waiting_passes_its_turn_on(granted_first: bool)
 def test_a_process_keeps_the_gates_of_hosts_in_use_and_drops_idle_ones(monkeypatch):
     monkeypatch.setattr(gates, "MAX_GATES", 3)
     kept = gates._Gates()
-    busy = kept.check_out("busy.example", 2, 0.0, None)
+    busy = kept.check_out("busy.example", 2, None)
     for number in range(10):
-        kept.check_in(kept.check_out(f"host{number}.example", 2, 0.0, None))
+        kept.check_in(kept.check_out(f"host{number}.example", 2, None))
     assert len(kept._gates) <= 3
-    assert kept.check_out("busy.example", 2, 0.0, None) is busy
+    assert kept.check_out("busy.example", 2, None) is busy
+
+
+def test_a_429_is_retried_after_the_pause_its_retry_after_asks_for(outlets: OutletSimulator):
+    busy = outlets.answer("<p>slow down</p>", status=429, headers={"Retry-After": "1"})
+    outlets.sequence("/busy", busy, outlets.answer(STORY))
+    started = time.monotonic()
+    result = fetch_one(outlets.url("/busy"), retries=2)
+    assert isinstance(result, FetchResult) and result.status == 200
+    assert time.monotonic() - started >= 1.0
+    assert outlets.requests.count("/busy") == 2
+
+
+def test_a_503_may_give_its_retry_after_as_a_date(outlets: OutletSimulator):
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    down = outlets.answer("<p>maintenance</p>", status=503, headers={"Retry-After": later})
+    outlets.sequence("/maintenance", down, outlets.answer(STORY))
+    started = time.monotonic()
+    result = fetch_one(outlets.url("/maintenance"), retries=1)
+    assert isinstance(result, FetchResult)
+    assert time.monotonic() - started >= 1.0  # the date has whole seconds
+
+
+def test_a_retry_after_longer_than_the_bound_fails_at_once(outlets: OutletSimulator):
+    outlets.page("/closed", "<p>later</p>", status=503, headers={"Retry-After": "3600"})
+    started = time.monotonic()
+    result = fetch_one(outlets.url("/closed"), retries=3, max_retry_after=5)
+    assert isinstance(result, FetchFailed) and result.retryable
+    assert "asked factcheck to come back in 3600 seconds" in str(result)
+    assert outlets.requests.count("/closed") == 1
+    assert time.monotonic() - started < 1.0
+
+
+def test_while_a_host_asks_for_a_pause_no_request_of_the_process_starts(
+    outlets: OutletSimulator,
+):
+    busy = outlets.answer("<p>slow down</p>", status=429, headers={"Retry-After": "1"})
+    outlets.sequence("/busy", busy, outlets.answer(STORY))
+    outlets.page("/other", STORY)
+
+    async def run() -> float:
+        async with Fetcher(policy(per_host_limit=4)) as fetcher:
+            first = asyncio.create_task(fetcher.fetch(outlets.url("/busy")))
+            await asyncio.sleep(0.3)  # the 429 has come back by now
+            asked = time.monotonic()
+            await fetcher.fetch(outlets.url("/other"))
+            waited = time.monotonic() - asked
+            await first
+            return waited
+
+    assert asyncio.run(run()) >= 0.5
+
+
+def test_robots_txt_crawl_delay_spaces_requests_up_to_a_bound(outlets: OutletSimulator):
+    # A fraction is rounded up to whole seconds (2 here), then bounded (to 0.3 s).
+    outlets.page("/robots.txt", "User-agent: *\nCrawl-delay: 1.5\n", "text/plain")
+    for number in range(3):
+        outlets.page(f"/p{number}", STORY)
+    started = time.monotonic()
+    results = fetch_all(
+        [outlets.url(f"/p{n}") for n in range(3)], policy(min_delay=0, max_crawl_delay=0.3)
+    )
+    assert all(isinstance(r, FetchResult) for r in results)
+    assert 0.6 <= time.monotonic() - started < 1.5
+
+
+def test_robots_txt_crawl_delay_within_the_bound_is_kept(outlets: OutletSimulator):
+    outlets.page("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    for number in range(2):
+        outlets.page(f"/q{number}", STORY)
+    started = time.monotonic()
+    fetch_all([outlets.url(f"/q{n}") for n in range(2)], policy(min_delay=0))
+    assert time.monotonic() - started >= 1.0

@@ -4,10 +4,12 @@ once needs.
 
 Each host has its own limit of concurrent requests and its own minimum delay between
 request starts, held across the threads of the process (see `gates`), so one slow host
-never holds up the others. robots.txt is read once per origin and obeyed. Timeouts,
-network errors and 5xx answers are retried with exponential backoff, a bounded number of
-times; 4xx answers are not. Given the ETag or Last-Modified of an earlier fetch, the
-request is conditional and a 304 comes back as `not_modified`.
+never holds up the others. robots.txt is read once per origin and obeyed, its
+Crawl-delay too (up to a bound). Timeouts, network errors, 5xx and 429 answers are
+retried a bounded number of times, with exponential backoff or after the pause a
+Retry-After header asks for (up to a bound; meanwhile no request of the process starts to
+that host); other 4xx answers are not. Given the ETag or Last-Modified of an earlier
+fetch, the request is conditional and a 304 comes back as `not_modified`.
 
 Use `Fetcher` inside a running event loop, or `fetch_all` from synchronous code (a
 Celery task).
@@ -16,6 +18,8 @@ Celery task).
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import ssl
 import threading
 import time
@@ -24,13 +28,14 @@ from collections.abc import Collection, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from factcheck.crossref.gates import host_turn
+from factcheck.crossref.gates import hold_off, host_turn
 from factcheck.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
@@ -50,13 +55,24 @@ ROBOTS_MAX_BYTES = 512 * 1024
 
 class FetchFailed(FetchError):
     """A fetch failed; `retryable` says whether trying again later may succeed (timeouts,
-    network errors, 5xx) or not (4xx, refused addresses, robots.txt, size, type)."""
+    network errors, 5xx, 429 Too Many Requests) or not (other 4xx, refused addresses,
+    robots.txt, size, type). `retry_after` is the pause in seconds the server asked for
+    (its Retry-After header on a 429 or 503), if it asked for one."""
 
-    def __init__(self, message: str, *, url: str, retryable: bool = False, status: int = 0):
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        retryable: bool = False,
+        status: int = 0,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.url = url
         self.retryable = retryable
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,12 @@ class FetchPolicy:
     # A folder shared by the worker processes of one machine: with it, `per_host_limit`
     # holds across all of them (each slot is a file lock), not only within one process.
     slots_dir: Path | None = None
+    # The longest pause a server's Retry-After is granted before a retry; one asking for
+    # longer fails the fetch at once (retryable: a later gathering may try again).
+    max_retry_after: float = 30.0
+    # A robots.txt Crawl-delay becomes the host's min_delay when longer, up to this: a
+    # site asking for minutes between requests would hold a claim's gathering for hours.
+    max_crawl_delay: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -214,9 +236,34 @@ class Fetcher:
             except FetchFailed as error:
                 if not error.retryable or attempt == self.policy.retries:
                     raise
+                wait = self._wait_before_retry(url, error, attempt)
             # The host slot is released while waiting, so others may use it meanwhile.
-            await asyncio.sleep(self.policy.backoff * 2**attempt)
+            await asyncio.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _wait_before_retry(self, url: str, error: FetchFailed, attempt: int) -> float:
+        """The backoff, or the pause the server asked for if longer (then every request
+        of this process to the host waits it out); a pause too long fails at once."""
+        backoff = self.policy.backoff * 2**attempt
+        if error.retry_after is None:
+            return backoff
+        if error.retry_after > self.policy.max_retry_after:
+            raise FetchFailed(
+                f"{url} answered {error.status} and asked factcheck to come back in "
+                f"{error.retry_after:.0f} seconds, longer than the "
+                f"{self.policy.max_retry_after:g} it waits.",
+                url=url,
+                retryable=True,
+                status=error.status,
+                retry_after=error.retry_after,
+            ) from error
+        hold_off(
+            _host(url),
+            error.retry_after,
+            limit=self.policy.per_host_limit,
+            slots_dir=self.policy.slots_dir,
+        )
+        return max(backoff, error.retry_after)
 
     async def _get_once(
         self,
@@ -250,11 +297,18 @@ class Fetcher:
     def _turn(self, url: str) -> AbstractAsyncContextManager[None]:
         # Shared with every thread of the process: each task runs its own event loop.
         return host_turn(
-            (urlsplit(url).hostname or "").lower(),
+            _host(url),
             limit=self.policy.per_host_limit,
-            min_delay=self.policy.min_delay,
+            min_delay=max(self.policy.min_delay, self._crawl_delay(url)),
             slots_dir=self.policy.slots_dir,
         )
+
+    def _crawl_delay(self, url: str) -> float:
+        """The Crawl-delay of the origin's robots.txt (once read), up to max_crawl_delay."""
+        parts = urlsplit(url)
+        rules = self._robots.get(f"{parts.scheme}://{parts.netloc}")
+        delay = rules.crawl_delay(self.policy.user_agent) if rules else None
+        return min(float(delay), self.policy.max_crawl_delay) if delay else 0.0
 
     async def _robots_allow(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -291,7 +345,7 @@ class Fetcher:
                 url=error.url,
                 retryable=error.retryable,
             ) from error
-        rules.parse(result.text().splitlines())
+        rules.parse(_whole_crawl_delays(result.text().splitlines()))
         return rules
 
 
@@ -325,6 +379,38 @@ class _RobotsCache:
 _ROBOTS_READ = _RobotsCache()
 
 
+_CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:\s*(\d*\.\d+)\s*(#.*)?$", re.IGNORECASE)
+
+
+def _whole_crawl_delays(lines: list[str]) -> list[str]:
+    """The lines with a fractional Crawl-delay rounded up to whole seconds: the standard
+    library's parser reads only whole numbers and would drop "Crawl-delay: 0.5"."""
+    return [
+        f"Crawl-delay: {math.ceil(float(match.group(1)))}"
+        if (match := _CRAWL_DELAY.match(line))
+        else line
+        for line in lines
+    ]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds a Retry-After header asks to wait (a number or an HTTP date), if any."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
 def _conditional_headers(request: FetchRequest) -> dict[str, str]:
     headers = {}
     if request.etag:
@@ -344,8 +430,9 @@ def _check_status(
         raise FetchFailed(
             f"{url} answered {status} {response.reason_phrase}.",
             url=url,
-            retryable=status >= 500,
+            retryable=status >= 500 or status == 429,
             status=status,
+            retry_after=_retry_after(response) if status in (429, 503) else None,
         )
     content_type = _media_type(response)
     if content_types is not None and content_type not in content_types:

@@ -99,15 +99,14 @@ class _Turns:
 
 
 class HostGate:
-    """At most `limit` requests at a time to one host, starting at least `min_delay`
-    apart, from every thread of the process; with a `slots_dir`, at most `limit` across
-    every process of the machine."""
+    """At most `limit` requests at a time to one host from every thread of the process,
+    each starting at least its `min_delay` after the one before; with a `slots_dir`, at
+    most `limit` across every process of the machine."""
 
-    def __init__(self, host: str, limit: int, min_delay: float, slots_dir: Path | None) -> None:
+    def __init__(self, host: str, limit: int, slots_dir: Path | None) -> None:
         self._turns = _Turns(limit)
         self._lock = threading.Lock()
         self._next_start = 0.0
-        self._min_delay = min_delay
         self._slot_files: list[Path] = []
         if slots_dir:
             safe_host = re.sub(r"[^A-Za-z0-9.-]", "_", host)
@@ -121,11 +120,17 @@ class HostGate:
             spaced = self._next_start <= time.monotonic()
         return spaced and self._turns.idle
 
+    def hold_off(self, seconds: float) -> None:
+        """No request starts for `seconds` (the host asked for a pause)."""
+        with self._lock:
+            self._next_start = max(self._next_start, time.monotonic() + seconds)
+
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self, min_delay: float) -> AsyncIterator[None]:
+        """Hold a turn for the block; it starts at least `min_delay` after the last."""
         await self._turns.acquire()
         try:
-            wait = self._reserve_start()
+            wait = self._reserve_start(min_delay)
             if wait > 0:
                 await asyncio.sleep(wait)
             handle = await self._machine_slot() if self._slot_files else None
@@ -137,12 +142,12 @@ class HostGate:
         finally:
             self._turns.release()
 
-    def _reserve_start(self) -> float:
-        """Seconds until this request may start: starts are `min_delay` apart."""
+    def _reserve_start(self, min_delay: float) -> float:
+        """Seconds until this request may start; the next may start `min_delay` later."""
         with self._lock:
             now = time.monotonic()
             start = max(now, self._next_start)
-            self._next_start = start + self._min_delay
+            self._next_start = start + min_delay
         return start - now
 
     async def _machine_slot(self) -> IO[str]:
@@ -161,23 +166,21 @@ class HostGate:
 
 
 class _Gates:
-    """The process's gates, one per host and policy, kept while in use."""
+    """The process's gates, one per host (and limit and slots folder), kept while in use."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._gates: dict[tuple[str, int, float, Path | None], HostGate] = {}
+        self._gates: dict[tuple[str, int, Path | None], HostGate] = {}
         self._users: dict[HostGate, int] = {}
 
-    def check_out(
-        self, host: str, limit: int, min_delay: float, slots_dir: Path | None
-    ) -> HostGate:
-        key = (host, limit, min_delay, slots_dir)
+    def check_out(self, host: str, limit: int, slots_dir: Path | None) -> HostGate:
+        key = (host, limit, slots_dir)
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
                 if len(self._gates) >= MAX_GATES:
                     self._drop_idle()
-                gate = self._gates[key] = HostGate(host, limit, min_delay, slots_dir)
+                gate = self._gates[key] = HostGate(host, limit, slots_dir)
             self._users[gate] = self._users.get(gate, 0) + 1
             return gate
 
@@ -209,10 +212,20 @@ async def host_turn(
     host: str, *, limit: int, min_delay: float, slots_dir: Path | None
 ) -> AsyncIterator[None]:
     """Wait for a turn at `host`, shared with every thread of the process (and with every
-    process of the machine when `slots_dir` is given); hold it for the block."""
-    gate = _GATES.check_out(host, limit, min_delay, slots_dir)
+    process of the machine when `slots_dir` is given); hold it for the block. The request
+    starts at least `min_delay` after the process's last one to the host."""
+    gate = _GATES.check_out(host, limit, slots_dir)
     try:
-        async with gate.turn():
+        async with gate.turn(min_delay):
             yield
+    finally:
+        _GATES.check_in(gate)
+
+
+def hold_off(host: str, seconds: float, *, limit: int, slots_dir: Path | None) -> None:
+    """No request of this process starts to `host` for `seconds`."""
+    gate = _GATES.check_out(host, limit, slots_dir)
+    try:
+        gate.hold_off(seconds)
     finally:
         _GATES.check_in(gate)
