@@ -5,6 +5,10 @@ the embedded default. Runs with 1 worker process, then 2, and prints the wall ti
 ideal (requests to the busiest host x 300 ms / 4), the ratio, and the largest
 concurrency each host saw.
 
+Claims are sent as the app sends them (`tasks.crossrefs.dispatch_gathering`, a batch of
+claims per task), so claims of one batch that cite the same outlet share its feed and the
+pages they rank; the ideal counts the requests the hosts actually answered.
+
     .venv/bin/python bench/crossref.py [--claims 200] [--threads 16]
 """
 
@@ -37,7 +41,6 @@ from tests.harness import OutletSimulator
 DELAY = 0.3
 PER_HOST = 4
 HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
-PAGES_PER_CLAIM = 3  # factcheck.crossref.gather.PAGES_PER_OUTLET
 
 
 def serve_outlet(stack: ExitStack, host: str, stories: int) -> OutletSimulator:
