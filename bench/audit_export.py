@@ -20,7 +20,6 @@ sys.path[0] = str(ROOT)
 
 import argparse
 import io
-import json
 import os
 import subprocess
 import tempfile
@@ -32,6 +31,7 @@ import psycopg
 from sqlalchemy import create_engine, make_url, text
 
 from factcheck.audit import event_hash
+from factcheck.db import canonical_json
 from factcheck.migrate import upgrade_database
 
 
@@ -62,8 +62,8 @@ def fill(url: str, events: int) -> None:
                     "verdict",
                     "claim",
                     str(number),
-                    json.dumps(content["before"]),
-                    json.dumps(content["after"]),
+                    canonical_json(content["before"]),
+                    canonical_json(content["after"]),
                     previous or "\\N",
                     digest,
                 ]

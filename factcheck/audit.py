@@ -11,7 +11,8 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from factcheck.db import compare_and_set
+from factcheck.db import canonical_json, compare_and_set
 from factcheck.models import AuditEvent, AuditHead, aware, utcnow
 
 SYSTEM_ACTOR = "system"
@@ -37,14 +38,22 @@ def canonical_time(moment: datetime | str) -> str:
     return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def event_hash(content: dict[str, Any], prev_sha256: str | None) -> str:
-    """The SHA-256 of an event's content (CONTENT_FIELDS) and its predecessor's hash, as
-    canonical JSON: sorted keys, no spaces, UTF-8, times in UTC to the microsecond."""
+def event_text(content: dict[str, Any], prev_sha256: str | None) -> str:
+    """The text an event's SHA-256 is taken of: its content (CONTENT_FIELDS) and its
+    predecessor's hash as canonical JSON (sorted keys, no spaces, UTF-8, times in UTC to
+    the microsecond)."""
     record = {name: content.get(name) for name in CONTENT_FIELDS}
     record["at"] = canonical_time(record["at"])
     record["prev"] = prev_sha256
-    data = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return canonical_json(record)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def event_hash(content: dict[str, Any], prev_sha256: str | None) -> str:
+    return text_hash(event_text(content, prev_sha256))
 
 
 def event_content(event: AuditEvent) -> dict[str, Any]:
@@ -124,27 +133,50 @@ class ChainReport:
         return self.first_bad is None
 
 
-def check_chain(rows: Iterable[dict[str, Any]], *, contiguous: bool = True) -> ChainReport:
-    """Check events in chain order (dicts with CONTENT_FIELDS, id, prev_sha256, sha256).
-    `contiguous` False (a filtered export) checks each event's own hash only."""
-    count, previous = 0, None
-    for row in rows:
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One event as the chain sees it: its id, the hash it links to, its own hash, and
+    the text that hash was taken of."""
+
+    id: int
+    prev_sha256: str | None
+    sha256: str | None
+    text: str
+
+
+def link_of(row: dict[str, Any]) -> Link:
+    """The link of an event given as a dict (CONTENT_FIELDS, id, prev_sha256, sha256)."""
+    return Link(row["id"], row["prev_sha256"], row["sha256"], event_text(row, row["prev_sha256"]))
+
+
+def check_links(
+    links: Iterable[Link], *, contiguous: bool = True, previous: str | None = None
+) -> ChainReport:
+    """Check events in chain order, from the one after `previous` (a hash). `contiguous`
+    False (a filtered export) checks each event's own hash only."""
+    count = 0
+    for link in links:
         count += 1
-        if contiguous and row["prev_sha256"] != previous:
+        if contiguous and link.prev_sha256 != previous:
             return ChainReport(
                 count,
                 previous,
-                f"event {row['id']}: its link to the event before does not match "
+                f"event {link.id}: its link to the event before does not match "
                 "(an event was removed or reordered)",
             )
-        if event_hash(row, row["prev_sha256"]) != row["sha256"]:
+        if text_hash(link.text) != link.sha256:
             return ChainReport(
                 count,
                 previous,
-                f"event {row['id']}: its content does not match its SHA-256 (it was edited)",
+                f"event {link.id}: its content does not match its SHA-256 (it was edited)",
             )
-        previous = row["sha256"]
+        previous = link.sha256
     return ChainReport(count, previous, None, partial=not contiguous)
+
+
+def check_chain(rows: Iterable[dict[str, Any]], *, contiguous: bool = True) -> ChainReport:
+    """Check events given as dicts (see `link_of`) in chain order."""
+    return check_links(map(link_of, rows), contiguous=contiguous)
 
 
 def chain_head(session: Session) -> tuple[str | None, int]:
@@ -162,9 +194,13 @@ def chain_head(session: Session) -> tuple[str | None, int]:
 def verify_database(session: Session) -> ChainReport:
     """The whole chain in the database, and its head: a removed last event shows too."""
     head, head_id = chain_head(session)
-    report = check_chain(
-        exported_rows(session, ExportFilter(), upto_id=head_id if head_id else None)
-    )
+    upto_id = head_id or None
+    if _on_postgresql(session):
+        from factcheck.audit_sql import verify_in_database
+
+        report = verify_in_database(session, upto_id=upto_id)
+    else:
+        report = check_chain(exported_rows(session, ExportFilter(), upto_id=upto_id))
     if not report.holds:
         return report
     if head != report.head:
@@ -174,6 +210,10 @@ def verify_database(session: Session) -> ChainReport:
             "the chain's recorded head is not its last event (events were removed from the end)",
         )
     return report
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -248,90 +288,138 @@ def export_header(
     }
 
 
-def jsonl_lines(header: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The export as JSONL, a line at a time: the header, then one event per line."""
-    yield json.dumps(header, sort_keys=True) + "\n"
+EXPORT_FORMATS = ("jsonl", "csv")
+# Lines before the first event: the header (and for CSV, the column names).
+HEADER_LINES = {"jsonl": 1, "csv": 2}
+
+
+def jsonl_event_line(event_id: int, sha256: str | None, text: str) -> str:
+    """One event of a JSONL export. `event` holds the very text its SHA-256 was taken of,
+    so a verifier hashes it as it stands, with no JSON to parse and re-encode."""
+    return f'{{"id":{event_id},"sha256":{json.dumps(sha256)},"event":{text}}}\n'
+
+
+def header_lines(header: dict[str, Any], file_format: str) -> list[str]:
+    if file_format == "jsonl":
+        return [json.dumps(header, sort_keys=True) + "\n"]
+    return ["# " + json.dumps(header, sort_keys=True) + "\n", ",".join(EXPORT_COLUMNS) + "\n"]
+
+
+def _jsonl_events(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
-        yield json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        yield jsonl_event_line(row["id"], row["sha256"], event_text(row, row["prev_sha256"]))
 
 
-def csv_lines(header: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The export as CSV, a line at a time: a first comment line holding the header, the
-    column names, then one event per row; before/after as JSON text."""
-    yield "# " + json.dumps(header, sort_keys=True) + "\n"
+def _csv_events(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One event per CSV row; before/after as JSON text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values: Iterable[Any]) -> str:
-        # One row through the csv module's quoting, then the buffer is emptied again.
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(EXPORT_COLUMNS)
+    writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        yield line(
-            json.dumps(row[name], sort_keys=True)
+        writer.writerow(
+            canonical_json(row[name])
             if name in ("before", "after") and row[name] is not None
             else ("" if row[name] is None else row[name])
             for name in EXPORT_COLUMNS
         )
+        # One row through the csv module's quoting, then the buffer is emptied again.
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
-Lines = Callable[[dict[str, Any], Iterable[dict[str, Any]]], Iterator[str]]
+def export_lines(session: Session, export_filter: ExportFilter, file_format: str) -> Iterator[str]:
+    """The export, a line at a time (constant memory): a header that records the chain's
+    head, then the events the filter selects up to that head, in chain order. On
+    PostgreSQL the database writes the lines; elsewhere Python does."""
+    head, head_id = chain_head(session)
+    yield from header_lines(export_header(session, export_filter, head), file_format)
+    if _on_postgresql(session):
+        from factcheck.audit_sql import csv_event_lines, jsonl_event_lines
+
+        write_events = jsonl_event_lines if file_format == "jsonl" else csv_event_lines
+        yield from write_events(session, export_filter, upto_id=head_id)
+        return
+    rows = exported_rows(session, export_filter, upto_id=head_id)
+    yield from (_jsonl_events if file_format == "jsonl" else _csv_events)(rows)
 
 
-def _write(lines: Lines, header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
-    """Write the export's lines to a file; the number of events written."""
-    count = 0
-
-    def counted() -> Iterator[dict[str, Any]]:
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield row
-
-    out.writelines(lines(header, counted()))
-    return count
+def write_export(session: Session, export_filter: ExportFilter, file_format: str, out: Any) -> int:
+    """Write the export to a text file; the number of events written."""
+    lines = 0
+    for line in export_lines(session, export_filter, file_format):
+        out.write(line)
+        lines += line.count("\n")
+    return lines - HEADER_LINES[file_format]
 
 
-def write_jsonl(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
-    return _write(jsonl_lines, header, rows, out)
+EXPORT_LINE = re.compile(r'\{"id":(\d+),"sha256":("[^"\\]*"|null),"event":(.*)\}\n?\Z', re.S)
+PREV_AT_END = re.compile(r',"prev":(null|"[0-9a-f]{64}")\}\Z')
 
 
-def write_csv(header: dict[str, Any], rows: Iterable[dict[str, Any]], out: Any) -> int:
-    return _write(csv_lines, header, rows, out)
+def _export_link(line: str) -> Link:
+    """The link of one JSONL line: the event text as it stands, its hash and the hash it
+    links to ("prev" is the text's last key). A line spelt otherwise (re-encoded by some
+    tool, or an older export's, with the event's fields at the top level) is decoded."""
+    match = EXPORT_LINE.match(line)
+    if match is None:
+        return _decoded_link(line)
+    text = match[3]
+    prev = PREV_AT_END.search(text)
+    prev_sha256 = _hash_token(prev[1]) if prev else json.loads(text).get("prev")
+    return Link(int(match[1]), prev_sha256, _hash_token(match[2]), text)
 
 
-def read_export(lines: Iterable[str]) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
-    """An exported file's header and its events (JSONL or CSV, told apart by the header)."""
+def _hash_token(token: str) -> str | None:
+    # null or a string without escapes (the patterns allow no other): no JSON decoder,
+    # which took most of a file's verification time.
+    return None if token == "null" else token[1:-1]
+
+
+def _decoded_link(line: str) -> Link:
+    try:
+        row = json.loads(line)
+        if "event" not in row:
+            return link_of(row)
+        event = row["event"]
+        return Link(row["id"], event["prev"], row["sha256"], event_text(event, event["prev"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise UnreadableExport(f"a line is not an exported event: {line[:80]!r}") from error
+
+
+class UnreadableExport(ValueError):
+    """A file that is not an audit export, or a line of it that is no event."""
+
+
+def _csv_links(lines: Iterable[str]) -> Iterator[Link]:
+    for row in csv.DictReader(lines):
+        record: dict[str, Any] = {
+            name: (value if value != "" else None) for name, value in row.items()
+        }
+        record["id"] = int(record["id"])
+        for name in ("before", "after"):
+            record[name] = json.loads(record[name]) if record[name] else None
+        yield link_of(record)
+
+
+def read_export(lines: Iterable[str]) -> tuple[dict[str, Any], Iterator[Link]]:
+    """An exported file's header and its events' links (JSONL or CSV, told apart by the
+    header)."""
     lines = iter(lines)
     first = next(lines, "")
     if first.startswith("# "):
-        header = json.loads(first[2:])
-
-        def csv_rows() -> Iterator[dict[str, Any]]:
-            for row in csv.DictReader(lines):
-                record: dict[str, Any] = {
-                    name: (value if value != "" else None) for name, value in row.items()
-                }
-                record["id"] = int(record["id"])
-                for name in ("before", "after"):
-                    record[name] = json.loads(record[name]) if record[name] else None
-                yield record
-
-        return header, csv_rows()
+        return json.loads(first[2:]), _csv_links(lines)
     header = json.loads(first)
-    return header, (json.loads(line) for line in lines if line.strip())
+    return header, (_export_link(line) for line in lines if line.strip())
 
 
 def verify_export(lines: Iterable[str]) -> ChainReport:
     """An exported file: every event's hash, the links between them when the export is
     the whole chain, and the last event against the head recorded in its header."""
-    header, rows = read_export(lines)
-    report = check_chain(rows, contiguous=bool(header.get("complete_chain")))
+    try:
+        header, links = read_export(lines)
+        report = check_links(links, contiguous=bool(header.get("complete_chain")))
+    except ValueError as error:  # UnreadableExport, or a header that is no JSON
+        return ChainReport(0, None, f"the file cannot be read as an audit export: {error}")
     if report.holds and header.get("complete_chain") and report.head != header.get("head_sha256"):
         return ChainReport(
             report.events,

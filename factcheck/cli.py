@@ -370,24 +370,14 @@ def audit_export(
     output: str,
 ) -> None:
     """Stream the events to a file, with a header that records the chain's head."""
-    from factcheck.audit import (
-        ExportFilter,
-        chain_head,
-        export_header,
-        exported_rows,
-        write_csv,
-        write_jsonl,
-    )
+    from factcheck.audit import ExportFilter, write_export
 
     export_filter = ExportFilter(_moment(since), _moment(until), actor, action)
-    write = write_jsonl if output_format == "jsonl" else write_csv
     with (
         session_scope(_settings().database_url) as session,
         open(output, "w", newline="", encoding="utf-8") as out,
     ):
-        head, head_id = chain_head(session)
-        rows = exported_rows(session, export_filter, upto_id=head_id)
-        count = write(export_header(session, export_filter, head), rows, out)
+        count = write_export(session, export_filter, output_format, out)
     click.echo(f"exported {count} events to {output}")
 
 

@@ -3,6 +3,7 @@ open their own with `session_scope`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -22,13 +23,29 @@ def _enable_sqlite_concurrency(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def canonical_json(value: Any) -> str:
+    """JSON in one spelling: sorted keys, no spaces, UTF-8 as is. JSON columns are stored
+    this way, so the database can rebuild an audit event's hashed text by itself."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 @cache
 def get_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            database_url,
+            connect_args={"check_same_thread": False},
+            json_serializer=canonical_json,
+        )
         event.listen(engine, "connect", _enable_sqlite_concurrency)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        json_serializer=canonical_json,
+    )
 
 
 @contextmanager

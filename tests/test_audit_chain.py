@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select as sa_select
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -14,8 +15,12 @@ from sqlmodel import Session, col, select
 from factcheck.audit import (
     ExportFilter,
     chain_head,
+    event_content,
+    event_hash,
+    event_text,
     export_header,
     exported_rows,
+    jsonl_event_line,
     record_event,
     verify_database,
     verify_export,
@@ -143,7 +148,7 @@ def test_the_export_header_records_the_head_and_filters(stack, session, tmp_path
     header, *rows = [json.loads(line) for line in exported.read_text().splitlines()]
     head = session.exec(select(AuditEvent.sha256).order_by(col(AuditEvent.id).desc())).first()
     assert header["head_sha256"] == head and header["complete_chain"] is False
-    assert [row["actor"] for row in rows] == ["bob", "bob"]
+    assert [row["event"]["actor"] for row in rows] == ["bob", "bob"]
     assert cli(stack, "audit", "verify", str(exported)).exit_code == 0
 
 
@@ -183,3 +188,121 @@ def test_events_appended_during_an_export_stay_out_of_it(session):
     lines += [json.dumps(row) for row in exported]
     assert [row["actor"] for row in exported] == ["ann"] * 3
     assert verify_export(lines).holds
+
+
+AWKWARD = {
+    "actor": 'o\'neil "the editor" \\ café\u2028',
+    "before": {"z": 1.5, "a": [None, True, "tab\there"], "ünï": {"b": 2, "a": "\x01"}},
+    "after": {"note": "line\nbreak </script>", "score": 1e-07},
+}
+
+
+def test_awkward_text_in_an_event_is_exported_as_hashed_and_verifies(stack, session, tmp_path):
+    record_event(session, action="test.awkward", object_type="claim", object_id="7", **AWKWARD)
+    session.commit()
+    exported = tmp_path / "awkward.jsonl"
+
+    assert cli(stack, "audit", "export", "-o", str(exported)).exit_code == 0
+
+    line = exported.read_text(encoding="utf-8").split("\n")[1] + "\n"
+    event = session.exec(select(AuditEvent)).one()
+    assert json.loads(line)["event"]["actor"] == AWKWARD["actor"]
+    assert line == jsonl_event_line(event.id, event.sha256, event_text(event_content(event), None))
+    assert verify_database(session).holds
+    assert cli(stack, "audit", "verify", str(exported)).exit_code == 0
+
+
+def test_the_database_rebuilds_the_hashed_text_of_awkward_events(stack, session):
+    if get_engine(stack.settings.database_url).dialect.name != "postgresql":
+        pytest.skip("PostgreSQL rebuilds the text itself; elsewhere Python does")
+    from factcheck.audit_sql import EVENT_TEXT
+
+    record_event(session, action="test.awkward", object_type="claim", object_id="7", **AWKWARD)
+    session.commit()
+    event = session.exec(select(AuditEvent)).one()
+
+    rebuilt = session.scalar(sa_select(EVENT_TEXT).select_from(AuditEvent))
+
+    assert rebuilt == event_text(event_content(event), None)
+
+
+def test_events_stored_before_canonical_json_still_verify_and_export(stack, session, tmp_path):
+    """Rows written when JSON columns were stored with json.dumps' default spacing: the
+    database's rebuilt text differs, and Python checks those rows itself."""
+    content = {
+        "at": "2026-01-01T00:00:00.000000+00:00",
+        "actor": "ann",
+        "address": None,
+        "action": "verdict",
+        "object_type": "claim",
+        "object_id": "1",
+        "before": {"status": "pending", "version": 1},
+        "after": {"version": 2, "status": "verified"},
+    }
+    digest = event_hash(content, None)
+    tamper(
+        stack,
+        "INSERT INTO audit_event (at, actor, action, object_type, object_id, before, after, "
+        "prev_sha256, sha256) VALUES ('2026-01-01T00:00:00+00:00', 'ann', 'verdict', 'claim', "
+        """'1', '{"status": "pending", "version": 1}', '{"version": 2, "status": "verified"}', """
+        f"NULL, '{digest}')",
+    )
+    tamper(stack, f"UPDATE audit_head SET sha256 = '{digest}'")
+    log_events(session, 2)
+    exported = tmp_path / "legacy.jsonl"
+
+    assert verify_database(session).holds
+    assert cli(stack, "audit", "export", "-o", str(exported)).exit_code == 0
+    assert cli(stack, "audit", "verify", str(exported)).exit_code == 0
+
+
+def test_an_export_re_encoded_by_another_tool_still_verifies(stack, session, tmp_path):
+    log_events(session, 3)
+    exported = tmp_path / "audit.jsonl"
+    cli(stack, "audit", "export", "-o", str(exported))
+    header, *events = exported.read_text(encoding="utf-8").splitlines()
+    respelt = [json.dumps(json.loads(line), indent=None) for line in events]  # spaces added
+
+    assert verify_export([header + "\n", *(line + "\n" for line in respelt)]).holds
+
+
+def test_a_file_that_is_not_an_export_fails_verification_with_a_message(stack, tmp_path):
+    garbage = tmp_path / "notes.jsonl"
+    garbage.write_text('{"factcheck_audit_export": 1}\nthis is not json\n', encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["audit", "verify", str(garbage)], env=stack.env)
+
+    assert result.exit_code == 1
+    assert "cannot be read as an audit export" in result.output
+
+
+@pytest.fixture
+def ranges_at_once(stack, monkeypatch):
+    """PostgreSQL's verification split into several id ranges even for a short chain."""
+    if get_engine(stack.settings.database_url).dialect.name != "postgresql":
+        pytest.skip("the ranges are PostgreSQL's")
+    from factcheck import audit_sql
+
+    monkeypatch.setattr(audit_sql, "PARALLEL_ABOVE", 0)
+    monkeypatch.setattr(audit_sql, "VERIFY_RANGES", 3)
+
+
+@pytest.mark.parametrize("damage", ["edit", "remove"])
+def test_verification_in_ranges_finds_damage_at_a_range_boundary(
+    stack, session, ranges_at_once, damage
+):
+    log_events(session, 9)
+    ids = session.exec(select(AuditEvent.id).order_by(col(AuditEvent.id))).all()
+    assert verify_database(session).holds
+    first_of_second_range = ids[3]  # 9 events in 3 ranges: 3 each
+    if damage == "edit":
+        tamper(stack, f"UPDATE audit_event SET actor = 'x' WHERE id = {ids[7]}")
+        tamper(stack, f"UPDATE audit_event SET actor = 'y' WHERE id = {first_of_second_range}")
+        expected = f"event {first_of_second_range}: its content does not match"
+    else:
+        tamper(stack, f"DELETE FROM audit_event WHERE id = {ids[2]}")
+        expected = f"event {first_of_second_range}: its link to the event before does not match"
+
+    report = verify_database(session)
+
+    assert report.first_bad.startswith(expected)

@@ -7,16 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
-from factcheck.audit import (
-    ChainReport,
-    ExportFilter,
-    chain_head,
-    csv_lines,
-    export_header,
-    exported_rows,
-    jsonl_lines,
-    verify_database,
-)
+from factcheck.audit import ChainReport, ExportFilter, export_lines, verify_database
 from factcheck.audit_search import (
     AuditQuery,
     describe_change,
@@ -31,9 +22,9 @@ from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
 
 bp = Blueprint("admin", __name__)
-EXPORTS = {
-    "jsonl": (jsonl_lines, "application/x-ndjson; charset=utf-8"),
-    "csv": (csv_lines, "text/csv; charset=utf-8"),
+CONTENT_TYPES = {
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
 }
 
 
@@ -85,15 +76,11 @@ def export(file_format: str) -> ResponseReturnValue:
     """The filtered events as a file, streamed in batches (constant memory), up to the
     chain's head read first; its header records that head."""
     query = AuditQuery.from_args(request.args.to_dict())
-    session = get_session()
-    head, head_id = chain_head(session)
-    header = export_header(session, query.export_filter, head)
-    lines, content_type = EXPORTS[file_format]
-    rows = exported_rows(session, query.export_filter, upto_id=head_id)
+    lines = export_lines(get_session(), query.export_filter, file_format)
     filename = f"audit-{utcnow():%Y%m%dT%H%M%SZ}.{file_format}"
     return Response(
-        stream_with_context(lines(header, rows)),
-        content_type=content_type,
+        stream_with_context(lines),
+        content_type=CONTENT_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
