@@ -33,3 +33,15 @@ def test_the_least_recently_used_entry_goes_first_when_full():
 def test_a_cache_holds_at_least_one_entry():
     with pytest.raises(ValueError):
         LRUCache(0)
+
+
+def test_entries_are_weighed_and_the_newest_is_kept_even_when_heavy():
+    cache: LRUCache[str, str] = LRUCache(10, weigh=len)
+    cache.get_or_make("a", lambda: "aaaa")
+    cache.get_or_make("b", lambda: "bbbb")
+    assert (len(cache), cache.weight) == (2, 8)
+    cache.get_or_make("c", lambda: "cccc")  # 12 > 10: "a" goes
+    assert (len(cache), cache.weight) == (2, 8)
+    assert cache.get_or_make("a", lambda: "new") == "new"
+    cache.get_or_make("huge", lambda: "h" * 50)
+    assert (len(cache), cache.weight) == (1, 50)

@@ -11,30 +11,46 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class LRUCache(Generic[K, V]):
-    """At most `size` entries; the least recently used one goes first. Values are made
-    outside the lock, so two threads missing the same key at once may both make it
-    (the results are equal; the cost is a little CPU, never a wrong value)."""
+def _one(_value: object) -> int:
+    return 1
 
-    def __init__(self, size: int) -> None:
+
+class LRUCache(Generic[K, V]):
+    """Entries up to a total weight of `size` (each weighs 1 unless `weigh` says more);
+    the least recently used go first, though the newest entry is always kept. Values
+    are made outside the lock, so two threads missing the same key at once may both make
+    it (the results are equal; the cost is a little CPU, never a wrong value)."""
+
+    def __init__(self, size: int, weigh: Callable[[V], int] = _one) -> None:
         if size < 1:
             raise ValueError("an LRU cache holds at least one entry")
         self.size = size
-        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._weigh = weigh
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._weight = 0
         self._lock = threading.Lock()
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                return self._entries[key][0]
         value = make()
+        weight = self._weigh(value)
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._weight -= self._entries.pop(key)[1]
+            self._entries[key] = (value, weight)
+            self._weight += weight
+            while self._weight > self.size and len(self._entries) > 1:
+                _old, (_value, old_weight) = self._entries.popitem(last=False)
+                self._weight -= old_weight
         return value
+
+    @property
+    def weight(self) -> int:
+        with self._lock:
+            return self._weight
 
     def __len__(self) -> int:
         with self._lock:
@@ -43,3 +59,4 @@ class LRUCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._weight = 0

@@ -37,9 +37,13 @@ from factcheck.outlets import Outlet, Registry
 PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
 CITATION = "citation"
 # Pages read for alignment (text, passages and their words), kept by each worker process
-# by URL and SHA-256 of the body, so that the claims aligned with one page, in a batch or
-# in later ones, read it once. A read page takes about twice its text's size.
-READ_PAGES: LRUCache[tuple[str, str, str], Page] = LRUCache(256)
+# by URL and SHA-256 of the body, so that later batches aligning claims with a page read
+# it once. Bounded by memory: a read page takes about 45 bytes per character of its text
+# (measured on the demo article), so 64 MB keeps some 250 news stories of 5,000 characters.
+READ_PAGE_BYTES_PER_CHAR = 45
+READ_PAGES: LRUCache[tuple[str, str, str], Page] = LRUCache(
+    64 * 1_048_576, weigh=lambda page: READ_PAGE_BYTES_PER_CHAR * len(page.text)
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ class _Pages:
     def __init__(self, archive: WarcArchive) -> None:
         self.archive = archive
         self._archived: dict[str, ArchivedRecord] = {}
+        self._read: dict[str, Page] = {}
 
     def archived(self, result: FetchResult) -> ArchivedRecord:
         if result.url not in self._archived:
@@ -181,16 +186,18 @@ class _Pages:
         return self._archived[result.url]
 
     def read(self, result: FetchResult) -> Page:
-        # By content: a page that changed since it was read is read again. The charset
-        # is part of the key, since it decides the text.
-        key = (
-            result.final_url,
-            self.archived(result).sha256,
-            result.headers.get("content-type", ""),
-        )
-        return READ_PAGES.get_or_make(
-            key, lambda: read_page(page_text(result.text(), result.content_type))
-        )
+        if result.url not in self._read:
+            # By content: a page that changed since it was read is read again. The
+            # charset is part of the key, since it decides the text.
+            key = (
+                result.final_url,
+                self.archived(result).sha256,
+                result.headers.get("content-type", ""),
+            )
+            self._read[result.url] = READ_PAGES.get_or_make(
+                key, lambda: read_page(page_text(result.text(), result.content_type))
+            )
+        return self._read[result.url]
 
 
 def _evidence_from_page(

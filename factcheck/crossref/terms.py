@@ -48,7 +48,7 @@ _COMMON_OPENERS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """One word of a text: `norm` for comparing, `start`/`end` its offsets in the text."""
 
