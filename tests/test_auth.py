@@ -33,6 +33,8 @@ ROUTES = every_route()
 
 
 def concrete(rule: str) -> str:
+    """A URL the rule matches: 1 for each variable, the first choice of an `any`."""
+    rule = re.sub(r"<any\(\s*([^,)\s]+)[^>]*>", r"\1", rule)
     return re.sub(r"<(?:int:)?[^>]+>", "1", rule)
 
 
