@@ -41,6 +41,8 @@ class Settings:
     crossref_stale_after_seconds: int
     fetch_per_host: int
     fetch_min_delay: float
+    # Where workers on many machines share the per-host limits: a Redis, else none.
+    fetch_limiter_url: str | None
     # ClaimReview publishing. An empty URL means "the address the page was requested at"
     # on the web; the CLI, which has no request, falls back to DEFAULT_PUBLIC_URL.
     newsroom_name: str = DEFAULT_NEWSROOM_NAME
@@ -91,6 +93,19 @@ def _web_address(env: Mapping[str, str], name: str) -> str:
     if raw and (parts.scheme not in ("http", "https") or not parts.netloc):
         raise ConfigError(f"{name} must be an http(s):// address, not {raw!r}")
     return raw
+
+
+def _limiter_url(env: Mapping[str, str], broker_url: str) -> str | None:
+    """FACTCHECK_FETCH_LIMITER_URL; by default the broker when it is Redis (workers that
+    share a broker may run on many machines), none with the embedded broker ("none"
+    turns it off)."""
+    raw = env.get("FACTCHECK_FETCH_LIMITER_URL", "").strip()
+    if raw.lower() == "none":
+        return None
+    url = raw or (broker_url if broker_url.startswith(("redis://", "rediss://")) else "")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"FACTCHECK_FETCH_LIMITER_URL must be a redis:// address, not {url!r}")
+    return url or None
 
 
 def _secret_key(env: Mapping[str, str], instance_dir: Path) -> str:
@@ -148,6 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         crossref_stale_after_seconds=_int(env, "FACTCHECK_CROSSREF_STALE_AFTER", 900),
         fetch_per_host=_int(env, "FACTCHECK_FETCH_PER_HOST", 2),
         fetch_min_delay=_float(env, "FACTCHECK_FETCH_MIN_DELAY", 1.0),
+        fetch_limiter_url=_limiter_url(env, broker_url),
         newsroom_name=env.get("FACTCHECK_NEWSROOM_NAME", "").strip() or DEFAULT_NEWSROOM_NAME,
         newsroom_url=_web_address(env, "FACTCHECK_NEWSROOM_URL"),
         public_url=_web_address(env, "FACTCHECK_PUBLIC_URL"),

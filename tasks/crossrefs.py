@@ -83,6 +83,7 @@ def _policy(config: Settings) -> FetchPolicy:
         timeout=config.fetch_timeout,
         max_bytes=config.max_article_bytes,
         slots_dir=config.instance_dir / "host-slots",
+        limiter_url=config.fetch_limiter_url,
     )
 
 

@@ -217,11 +217,13 @@ Route = Callable[[BaseHTTPRequestHandler], None]
 
 @dataclass(frozen=True)
 class Received:
-    """One request as the simulator saw it: the host it was addressed to (no port)."""
+    """One request as the simulator saw it: the host it was addressed to (no port), and
+    when it came (time.monotonic())."""
 
     host: str
     path: str
     headers: dict[str, str]
+    at: float = 0.0
 
 
 class OutletSimulator:
@@ -246,7 +248,9 @@ class OutletSimulator:
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
                 simulator.requests.append(self.path)
-                simulator.received.append(Received(host, self.path, dict(self.headers)))
+                simulator.received.append(
+                    Received(host, self.path, dict(self.headers), time.monotonic())
+                )
                 path = self.path.split("?")[0]
                 route = simulator.routes.get(f"//{host}{path}") or simulator.routes.get(path)
                 if route is None:

@@ -42,3 +42,27 @@ def test_a_malformed_number_names_the_variable(tmp_path):
     env = {"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_STALE_AFTER": "soon"}
     with pytest.raises(ConfigError, match="FACTCHECK_STALE_AFTER"):
         load_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "limiter"),
+    [
+        ({}, None),  # the embedded broker: one machine, the slots folder does
+        ({"FACTCHECK_BROKER_URL": "redis://redis:6379/0"}, "redis://redis:6379/0"),
+        (
+            {"FACTCHECK_BROKER_URL": "redis://redis:6379/0", "FACTCHECK_FETCH_LIMITER_URL": "none"},
+            None,
+        ),
+        ({"FACTCHECK_FETCH_LIMITER_URL": "redis://limits:6379/1"}, "redis://limits:6379/1"),
+    ],
+)
+def test_per_host_limits_are_shared_through_the_redis_broker_by_default(tmp_path, env, limiter):
+    settings = load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path), **env})
+    assert settings.fetch_limiter_url == limiter
+
+
+def test_a_limiter_that_is_not_redis_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="FACTCHECK_FETCH_LIMITER_URL must be a redis://"):
+        load_settings(
+            {"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_FETCH_LIMITER_URL": "http://x"}
+        )

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import shutil
+import subprocess
+import sys
+import textwrap
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -21,7 +27,7 @@ from factcheck.crossref.fetcher import (
 )
 from factcheck.crossref.gates import _Turns
 from factcheck.fetch import USER_AGENT, FetchError
-from tests.harness import OutletSimulator
+from tests.harness import REDIS_URL, OutletSimulator, RedisServer
 
 LOOPBACK = ("127.0.0.1", "localhost")
 STORY = "<html><body><p>NATO as an institution will join the coalition.</p></body></html>"
@@ -242,6 +248,55 @@ def test_with_a_slots_folder_the_per_host_limit_holds_across_processes(outlets, 
     assert outlets.max_concurrency["127.0.0.1"] == 2
 
 
+@pytest.fixture
+def shared_redis(tmp_path) -> Iterator[str]:
+    """A Redis for the limits of workers on many machines: CI's, else a private one."""
+    if REDIS_URL:
+        yield REDIS_URL
+        return
+    if shutil.which("redis-server") is None:
+        pytest.skip("no Redis to share limits through")
+    server = RedisServer()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def machines_fetching(outlets: OutletSimulator, redis_url: str, *, urls: int, **policy) -> None:
+    """Two worker processes with nothing in common but the Redis (no slots folder, as on
+    two machines) fetch `urls` pages each from one host at once."""
+    script = textwrap.dedent(f"""
+        from factcheck.crossref.fetcher import FetchPolicy, fetch_all
+        policy = FetchPolicy(allow_hosts=("127.0.0.1",), obey_robots=False,
+                             limiter_url={redis_url!r}, **{policy!r})
+        results = fetch_all(["{outlets.url("/slow")}"] * {urls}, policy)
+        assert all(r.status == 200 for r in results), results
+    """)
+    runs = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(2)]
+    assert [run.wait(timeout=60) for run in runs] == [0, 0]
+
+
+def test_with_a_shared_redis_the_per_host_limit_holds_across_machines(outlets, shared_redis):
+    outlets.page("/slow", STORY, delay=0.3)
+
+    machines_fetching(outlets, shared_redis, urls=4, per_host_limit=2, min_delay=0)
+
+    assert len(outlets.requests) == 8
+    assert outlets.max_concurrency["127.0.0.1"] == 2
+
+
+def test_with_a_shared_redis_starts_keep_the_minimum_delay_across_machines(outlets, shared_redis):
+    outlets.page("/slow", STORY)
+
+    machines_fetching(outlets, shared_redis, urls=3, per_host_limit=4, min_delay=0.25)
+
+    starts = sorted(request.at for request in outlets.received)
+    assert len(starts) == 6
+    assert min(later - earlier for earlier, later in itertools.pairwise(starts)) >= 0.2
+
+
 def test_robots_txt_is_read_once_per_process_across_batches(outlets: OutletSimulator):
     outlets.page("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
     outlets.page("/story", STORY)
@@ -297,11 +352,11 @@ def test_a_request_that_gives_up_waiting_passes_its_turn_on(granted_first: bool)
 def test_a_process_keeps_the_gates_of_hosts_in_use_and_drops_idle_ones(monkeypatch):
     monkeypatch.setattr(gates, "MAX_GATES", 3)
     kept = gates._Gates()
-    busy = kept.check_out("busy.example", 2, None)
+    busy = kept.check_out("busy.example", 2, None, None)
     for number in range(10):
-        kept.check_in(kept.check_out(f"host{number}.example", 2, None))
+        kept.check_in(kept.check_out(f"host{number}.example", 2, None, None))
     assert len(kept._gates) <= 3
-    assert kept.check_out("busy.example", 2, None) is busy
+    assert kept.check_out("busy.example", 2, None, None) is busy
 
 
 def test_a_429_is_retried_after_the_pause_its_retry_after_asks_for(outlets: OutletSimulator):

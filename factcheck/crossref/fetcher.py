@@ -136,6 +136,9 @@ class FetchPolicy:
     # A folder shared by the worker processes of one machine: with it, `per_host_limit`
     # holds across all of them (each slot is a file lock), not only within one process.
     slots_dir: Path | None = None
+    # A Redis shared by workers on many machines: with it, `per_host_limit` and
+    # `min_delay` hold across all of them (and replace the slots folder).
+    limiter_url: str | None = None
     # The longest pause a server's Retry-After is granted before a retry; one asking for
     # longer fails the fetch at once (retryable: a later gathering may try again).
     max_retry_after: float = 30.0
@@ -262,6 +265,7 @@ class Fetcher:
             error.retry_after,
             limit=self.policy.per_host_limit,
             slots_dir=self.policy.slots_dir,
+            limiter_url=self.policy.limiter_url,
         )
         return max(backoff, error.retry_after)
 
@@ -301,6 +305,7 @@ class Fetcher:
             limit=self.policy.per_host_limit,
             min_delay=max(self.policy.min_delay, self._crawl_delay(url)),
             slots_dir=self.policy.slots_dir,
+            limiter_url=self.policy.limiter_url,
         )
 
     def _crawl_delay(self, url: str) -> float:

@@ -8,6 +8,9 @@ its turn to the request that has waited longest in the process. Across processes
 the `limit` slots is a file lock (which the kernel releases if its process dies); only a
 request that already holds one of its process's turns looks for a free slot, and only
 while another process holds the rest, so a single worker process never polls.
+
+Workers on many machines share a host's slots and its next start time in Redis instead
+(`limiter_url`): each slot is a lease that ends by itself, so a dead worker frees its own.
 """
 
 from __future__ import annotations
@@ -18,18 +21,50 @@ import os
 import re
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO
+
+import redis
 
 # How often a request that holds a turn of its process looks again for a slot held by
 # another process: a fraction of any answer's time, at the cost of a few system calls.
 SLOT_POLL = 0.005
 # Gates a process keeps; beyond this, those of hosts nobody is waiting for are dropped.
 MAX_GATES = 1000
+# How often a request looks again for a slot in Redis while every slot is taken.
+SHARED_POLL = 0.02
+# A shared slot's lease: longer than any one request may take (see FetchPolicy.timeout).
+SHARED_LEASE = 120.0
+
+# A slot for `token` when fewer than ARGV[1] live leases are out (each ARGV[2] ms long).
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+# Milliseconds until this request may start; the next may start ARGV[1] ms after it.
+# With ARGV[2] = 1 it only pushes the next start ARGV[1] ms from now (a hold-off).
+_RESERVE = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local after = tonumber(ARGV[1])
+if ARGV[2] == '1' then start = math.max(start - after, now) end
+redis.call('SET', KEYS[1], start + after, 'PX', start + after - now + 60000)
+return start - now
+"""
 
 
 @dataclass(eq=False)
@@ -98,17 +133,55 @@ class _Turns:
         self.release()
 
 
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+class SharedLimits:
+    """A host's slots and its next start, in Redis: shared by every worker process of
+    every machine that names the same Redis."""
+
+    def __init__(self, url: str, host: str, limit: int) -> None:
+        client = _redis(url)
+        self._limit = limit
+        self._slots = f"factcheck:host-slots:{host}"
+        self._next = f"factcheck:host-next:{host}"
+        self._acquire = client.register_script(_ACQUIRE)
+        self._reserve = client.register_script(_RESERVE)
+        self._client = client
+
+    def try_slot(self) -> str | None:
+        token = uuid.uuid4().hex
+        lease = int(SHARED_LEASE * 1000)
+        taken = self._acquire(keys=[self._slots], args=[self._limit, lease, token])
+        return token if taken else None
+
+    def release(self, token: str) -> None:
+        self._client.zrem(self._slots, token)
+
+    def reserve_start(self, min_delay: float) -> float:
+        return int(self._reserve(keys=[self._next], args=[int(min_delay * 1000), 0])) / 1000
+
+    def hold_off(self, seconds: float) -> None:
+        self._reserve(keys=[self._next], args=[int(seconds * 1000), 1])
+
+
 class HostGate:
     """At most `limit` requests at a time to one host from every thread of the process,
     each starting at least its `min_delay` after the one before; with a `slots_dir`, at
-    most `limit` across every process of the machine."""
+    most `limit` across every process of the machine; with `shared` limits, across every
+    machine, starts spaced across them all too."""
 
-    def __init__(self, host: str, limit: int, slots_dir: Path | None) -> None:
+    def __init__(
+        self, host: str, limit: int, slots_dir: Path | None, shared: SharedLimits | None = None
+    ) -> None:
         self._turns = _Turns(limit)
         self._lock = threading.Lock()
         self._next_start = 0.0
+        self._shared = shared
         self._slot_files: list[Path] = []
-        if slots_dir:
+        if slots_dir and shared is None:
             safe_host = re.sub(r"[^A-Za-z0-9.-]", "_", host)
             self._slot_files = [slots_dir / f"{safe_host}.{i}.lock" for i in range(limit)]
             slots_dir.mkdir(parents=True, exist_ok=True)
@@ -124,12 +197,18 @@ class HostGate:
         """No request starts for `seconds` (the host asked for a pause)."""
         with self._lock:
             self._next_start = max(self._next_start, time.monotonic() + seconds)
+        if self._shared is not None:
+            self._shared.hold_off(seconds)
 
     @asynccontextmanager
     async def turn(self, min_delay: float) -> AsyncIterator[None]:
         """Hold a turn for the block; it starts at least `min_delay` after the last."""
         await self._turns.acquire()
         try:
+            if self._shared is not None:
+                async with self._shared_turn(min_delay):
+                    yield
+                return
             wait = self._reserve_start(min_delay)
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -141,6 +220,26 @@ class HostGate:
                     handle.close()  # closing the file releases its lock
         finally:
             self._turns.release()
+
+    @asynccontextmanager
+    async def _shared_turn(self, min_delay: float) -> AsyncIterator[None]:
+        # The slot first, then the start: a start reserved while waiting for a slot would
+        # be spent by the time it came, and starts would bunch up behind it.
+        assert self._shared is not None
+        shared = self._shared
+        while (token := await asyncio.to_thread(shared.try_slot)) is None:
+            await asyncio.sleep(SHARED_POLL)
+        try:
+            wait = max(await asyncio.to_thread(shared.reserve_start, min_delay), self._local_wait())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            yield
+        finally:
+            await asyncio.to_thread(shared.release, token)
+
+    def _local_wait(self) -> float:
+        with self._lock:
+            return self._next_start - time.monotonic()
 
     def _reserve_start(self, min_delay: float) -> float:
         """Seconds until this request may start; the next may start `min_delay` later."""
@@ -170,17 +269,20 @@ class _Gates:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._gates: dict[tuple[str, int, Path | None], HostGate] = {}
+        self._gates: dict[tuple[str, int, Path | None, str | None], HostGate] = {}
         self._users: dict[HostGate, int] = {}
 
-    def check_out(self, host: str, limit: int, slots_dir: Path | None) -> HostGate:
-        key = (host, limit, slots_dir)
+    def check_out(
+        self, host: str, limit: int, slots_dir: Path | None, limiter_url: str | None
+    ) -> HostGate:
+        key = (host, limit, slots_dir, limiter_url)
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
                 if len(self._gates) >= MAX_GATES:
                     self._drop_idle()
-                gate = self._gates[key] = HostGate(host, limit, slots_dir)
+                shared = SharedLimits(limiter_url, host, limit) if limiter_url else None
+                gate = self._gates[key] = HostGate(host, limit, slots_dir, shared)
             self._users[gate] = self._users.get(gate, 0) + 1
             return gate
 
@@ -209,12 +311,18 @@ os.register_at_fork(after_in_child=_GATES.forget_after_fork)
 
 @asynccontextmanager
 async def host_turn(
-    host: str, *, limit: int, min_delay: float, slots_dir: Path | None
+    host: str,
+    *,
+    limit: int,
+    min_delay: float,
+    slots_dir: Path | None,
+    limiter_url: str | None = None,
 ) -> AsyncIterator[None]:
     """Wait for a turn at `host`, shared with every thread of the process (and with every
-    process of the machine when `slots_dir` is given); hold it for the block. The request
-    starts at least `min_delay` after the process's last one to the host."""
-    gate = _GATES.check_out(host, limit, slots_dir)
+    process of the machine when `slots_dir` is given, of every machine with a
+    `limiter_url`); hold it for the block. The request starts at least `min_delay` after
+    the last one to the host."""
+    gate = _GATES.check_out(host, limit, slots_dir, limiter_url)
     try:
         async with gate.turn(min_delay):
             yield
@@ -222,9 +330,17 @@ async def host_turn(
         _GATES.check_in(gate)
 
 
-def hold_off(host: str, seconds: float, *, limit: int, slots_dir: Path | None) -> None:
-    """No request of this process starts to `host` for `seconds`."""
-    gate = _GATES.check_out(host, limit, slots_dir)
+def hold_off(
+    host: str,
+    seconds: float,
+    *,
+    limit: int,
+    slots_dir: Path | None,
+    limiter_url: str | None = None,
+) -> None:
+    """No request starts to `host` for `seconds`: from this process, or from any with
+    the same `limiter_url`."""
+    gate = _GATES.check_out(host, limit, slots_dir, limiter_url)
     try:
         gate.hold_off(seconds)
     finally:
