@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+from datetime import UTC, datetime
+
 import pytest
 
 from factcheck.crossref import FetchPolicy, WarcArchive
+from factcheck.crossref.feeds import MAX_SITEMAP_BYTES, FeedError, parse_sitemap
 from factcheck.crossref.gather import (
     READ_PAGES,
     ClaimInArticle,
@@ -202,3 +206,67 @@ def test_a_page_that_changed_since_it_was_read_is_aligned_on_its_new_text(world,
     kept = len(READ_PAGES)
     assert story_hint() == "quote found"
     assert len(READ_PAGES) == kept  # the same body again: read from the cache
+
+
+def sitemap_world(outlets: OutletSimulator, tmp_path) -> object:
+    """Reuters found only through a sitemap index whose children are gzipped files: one
+    for the week of the story, one a year older."""
+    crossref_world.build(outlets, tmp_path)  # the stories
+    base = outlets.base_url
+    outlets.page(
+        "/reuters/sitemap-index.xml",
+        f"""<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>{base}/reuters/sitemap-2017-05.xml.gz</loc><lastmod>2017-05-26</lastmod></sitemap>
+<sitemap><loc>{base}/reuters/sitemap-2016-05.xml.gz</loc><lastmod>2016-05-31</lastmod></sitemap>
+</sitemapindex>""",
+        content_type="application/xml",
+    )
+    child = f"""<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>{base}/reuters/nato-coalition</loc><lastmod>2017-05-25T09:00:00Z</lastmod></url>
+</urlset>"""
+    outlets.page(
+        "/reuters/sitemap-2017-05.xml.gz", gzip.compress(child.encode()), "application/x-gzip"
+    )
+    older = gzip.compress(b"<urlset/>")
+    outlets.page("/reuters/sitemap-2016-05.xml.gz", older, "application/x-gzip")
+    registry_file = tmp_path / "sitemap-outlets.toml"
+    registry_file.write_text(
+        f"""
+[[outlets]]
+name = "Reuters"
+domains = ["reuters.com", "127.0.0.1"]
+sitemaps = ["{base}/reuters/sitemap-index.xml"]
+""",
+        encoding="utf-8",
+    )
+    return load_registry(registry_file)
+
+
+def test_a_sitemap_index_leads_to_its_gzipped_child_sitemap_within_the_window(
+    outlets, tmp_path
+):
+    registry = sitemap_world(outlets, tmp_path)
+
+    found = gather(
+        claim(
+            "“NATO as an institution will join the coalition,” a diplomat told Reuters.",
+            "Reuters",
+            published=datetime(2017, 5, 25, 12, 0, tzinfo=UTC),
+        ),
+        registry=registry,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+
+    assert any(e.url.endswith("/reuters/nato-coalition") and e.source == "sitemap" for e in found)
+    assert "/reuters/sitemap-2017-05.xml.gz" in outlets.requests
+    assert "/reuters/sitemap-2016-05.xml.gz" not in outlets.requests  # outside the window
+
+
+def test_a_gzipped_sitemap_that_unpacks_too_far_is_refused():
+    bomb = gzip.compress(b"<urlset>" + b" " * (MAX_SITEMAP_BYTES + 10) + b"</urlset>")
+
+    with pytest.raises(FeedError, match="unpacks to more than 50 MB"):
+        parse_sitemap(bomb, sitemap_url="bomb.xml.gz")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,6 +27,13 @@ NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 # News sitemaps list two days of stories; a claim is usually reported on the day or the
 # day after. Three days either side finds late follow-ups without reading the archive.
 SITEMAP_WINDOW = timedelta(days=3)
+# The sitemap protocol's limit on an uncompressed sitemap; a .xml.gz file is unpacked no
+# further (a small gzip bomb cannot expand past it).
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# Child sitemaps of an index read for one claim: the index lists the newest first, and
+# those within the date window are few.
+MAX_CHILD_SITEMAPS = 10
+GZIP_MAGIC = b"\x1f\x8b"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -55,6 +63,20 @@ def parse_xml(data: bytes | str, what: str = "the document") -> Element:
         ) from error
     except ParseError as error:
         raise FeedError(f"Could not read {what}: it is not well-formed XML ({error}).") from error
+
+
+def gunzip(data: bytes, what: str) -> bytes:
+    """A gzip file's content, up to MAX_SITEMAP_BYTES."""
+    unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        content = unpacker.decompress(data, MAX_SITEMAP_BYTES + 1)
+    except zlib.error as error:
+        raise FeedError(f"Could not read {what}: it is not a valid gzip file ({error}).") from error
+    if len(content) > MAX_SITEMAP_BYTES:
+        raise FeedError(
+            f"Refused {what}: it unpacks to more than {MAX_SITEMAP_BYTES // 1048576} MB."
+        )
+    return content
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -119,10 +141,13 @@ def parse_sitemap(
 ) -> Sitemap:
     """The pages of a sitemap or Google News sitemap published within `window` of
     `around`, or the child sitemaps of a sitemap index that may hold such pages (a child
-    last modified before the window opened cannot). Undated entries are kept."""
+    last modified before the window opened cannot). Undated entries are kept. A gzipped
+    sitemap (.xml.gz) is unpacked first."""
+    if isinstance(data, bytes) and data.startswith(GZIP_MAGIC):
+        data = gunzip(data, sitemap_url)
     root = parse_xml(data, sitemap_url)
     if root.tag == f"{SITEMAP_NS}sitemapindex":
-        return Sitemap(sitemaps=_children(root, around, window))
+        return Sitemap(sitemaps=_children(root, around, window)[:MAX_CHILD_SITEMAPS])
     if root.tag != f"{SITEMAP_NS}urlset":
         raise FeedError(f"Could not read {sitemap_url}: it is not a sitemap (<{root.tag}>).")
     pages = (_sitemap_page(url) for url in root.iter(f"{SITEMAP_NS}url"))

@@ -46,6 +46,8 @@ from factcheck.fetch import (
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
+# A sitemap.xml.gz, served as a file: read for discovery only, never as a page.
+GZIP_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")
 # RFC 9309 lets crawlers keep robots.txt rules for up to a day; an hour stays polite.
 ROBOTS_TTL = 3600.0
 ROBOTS_CACHE_SIZE = 1000  # origins a worker process keeps rules for

@@ -8,7 +8,7 @@ Plain Python: the caller (a Celery task) stores what this returns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from factcheck.crossref.align import (
@@ -30,7 +30,7 @@ from factcheck.crossref.discover import (
     search_results,
 )
 from factcheck.crossref.feeds import FeedError, parse_feed, parse_sitemap
-from factcheck.crossref.fetcher import FetchPolicy, FetchResult, fetch_all
+from factcheck.crossref.fetcher import GZIP_TYPES, FetchPolicy, FetchResult, fetch_all
 from factcheck.fetch import FetchError
 from factcheck.outlets import Outlet, Registry
 
@@ -127,17 +127,24 @@ def _on_outlet_only(candidates: list[Candidate], outlet: Outlet) -> list[Candida
 
 def _read_discovery(
     search: _Search, url: str, kind: str, result: FetchResult, claim: ClaimInArticle
-) -> list[Candidate]:
+) -> tuple[list[Candidate], list[str]]:
+    """The outlet's candidates a feed, sitemap or search page lists, and the child
+    sitemaps a sitemap index names (to read in turn)."""
+    children: list[str] = []
     try:
         if kind == "feed":
             found = parse_feed(result.body, feed_url=url)
-        elif kind == "sitemap":
-            found = parse_sitemap(result.body, around=claim.published, sitemap_url=url).candidates
+        elif kind in ("sitemap", "child sitemap"):
+            sitemap = parse_sitemap(result.body, around=claim.published, sitemap_url=url)
+            found = sitemap.candidates
+            # An index names sitemaps, not other indexes (the protocol): one level down.
+            if kind == "sitemap":
+                children = [c for c in sitemap.sitemaps if on_outlet(c, search.outlet)]
         else:
             found = search_results(result.text(), search.outlet, search_url=url)
     except FeedError:
-        return []  # one unreadable feed does not stop the others; the outlet may still match
-    return _on_outlet_only(found, search.outlet)
+        return [], []  # one unreadable feed does not stop the others; the outlet may still match
+    return _on_outlet_only(found, search.outlet), children
 
 
 def _fetch_once(urls: Iterable[str], policy: FetchPolicy) -> dict[str, FetchResult | FetchError]:
@@ -156,8 +163,20 @@ def _discover(
         for search in searches
         for url, kind in _discovery_urls(search, claims[search.claim])
     ]
+    # Feeds and sitemaps may come gzipped (a sitemap.xml.gz); pages never are read so.
+    policy = replace(policy, content_types=policy.content_types + GZIP_TYPES)
+    children = _read_all(asked, claims, policy)
+    _read_all(children, claims, policy)
+
+
+def _read_all(
+    asked: list[tuple[_Search, str, str]], claims: Sequence[ClaimInArticle], policy: FetchPolicy
+) -> list[tuple[_Search, str, str]]:
+    """Fetch and read what the searches asked for, each URL once; the child sitemaps
+    that sitemap indexes named, to read next."""
     fetched = _fetch_once((url for _search, url, _kind in asked), policy)
-    read: dict[tuple[str, str, str, datetime | None], list[Candidate]] = {}
+    read: dict[tuple[str, str, str, datetime | None], tuple[list[Candidate], list[str]]] = {}
+    children: list[tuple[_Search, str, str]] = []
     for search, url, kind in asked:
         search.consulted.append(url)
         outcome = fetched[url]
@@ -165,10 +184,14 @@ def _discover(
             continue
         claim = claims[search.claim]
         # A sitemap is read around the claim's date; a feed or search page the same for all.
-        key = (url, kind, search.outlet.name, claim.published if kind == "sitemap" else None)
+        dated = claim.published if "sitemap" in kind else None
+        key = (url, kind, search.outlet.name, dated)
         if key not in read:
             read[key] = _read_discovery(search, url, kind, outcome, claim)
-        search.candidates += read[key]
+        found, child_sitemaps = read[key]
+        search.candidates += found
+        children += [(search, child, "child sitemap") for child in child_sitemaps]
+    return children
 
 
 class _Pages:
