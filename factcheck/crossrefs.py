@@ -4,14 +4,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
-from factcheck.crossref.gather import ClaimInArticle, Evidence
+from factcheck.crossref.archive import ArchivedRecord, RecordLocator
+from factcheck.crossref.gather import ClaimInArticle, Evidence, KnownPage
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound
 from factcheck.models import Claim, CrossReference, CrossrefState, utcnow
@@ -54,7 +56,25 @@ def claim_to_check(session: Session, claim_id: int) -> ClaimInArticle:
         article_url=article.url,
         credited_outlets=tuple(article.credited_outlets),
         published=article.published_at,
+        known_pages=tuple(_known_pages(session, claim_id)),
     )
+
+
+def _known_pages(session: Session, claim_id: int) -> Iterator[KnownPage]:
+    """The claim's pages fetched before with a validator and an archived copy."""
+    rows = session.exec(
+        select(CrossReference).where(
+            CrossReference.claim_id == claim_id,
+            col(CrossReference.warc_file).is_not(None),
+            or_(
+                col(CrossReference.etag).is_not(None),
+                col(CrossReference.last_modified).is_not(None),
+            ),
+        )
+    )
+    for row in rows:
+        locator = RecordLocator(row.warc_file, row.warc_offset, row.warc_length)
+        yield KnownPage(row.url, row.etag, row.last_modified, ArchivedRecord(locator, row.sha256))
 
 
 def _row_values(found: Evidence) -> dict[str, Any]:
@@ -80,6 +100,8 @@ def _row_values(found: Evidence) -> dict[str, Any]:
         "quote_diff": [list(op) for op in alignment.quote_diff] if alignment else [],
         "http_status": result.status if result else None,
         "fetched_at": result.fetched_at if result else None,
+        "etag": result.etag if result else None,
+        "last_modified": result.last_modified if result else None,
         "sha256": archived.sha256 if archived else None,
         "warc_file": archived.locator.warc_file if archived else None,
         "warc_offset": archived.locator.offset if archived else None,

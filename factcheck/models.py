@@ -225,6 +225,9 @@ class CrossReference(SQLModel, table=True):
     )
     http_status: int | None = None
     fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The page's validators: a later gathering asks "only if changed" (a 304 costs little).
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=64)
     sha256: str | None = Field(default=None, max_length=64)
     warc_file: str | None = Field(default=None, max_length=200)
     warc_offset: int | None = None

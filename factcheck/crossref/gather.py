@@ -19,7 +19,7 @@ from factcheck.crossref.align import (
     page_text,
     read_page,
 )
-from factcheck.crossref.archive import ArchivedRecord, WarcArchive
+from factcheck.crossref.archive import ArchivedRecord, ArchiveError, WarcArchive
 from factcheck.crossref.cache import LRUCache
 from factcheck.crossref.discover import (
     Candidate,
@@ -30,7 +30,13 @@ from factcheck.crossref.discover import (
     search_results,
 )
 from factcheck.crossref.feeds import FeedError, parse_feed, parse_sitemap
-from factcheck.crossref.fetcher import GZIP_TYPES, FetchPolicy, FetchResult, fetch_all
+from factcheck.crossref.fetcher import (
+    GZIP_TYPES,
+    FetchPolicy,
+    FetchRequest,
+    FetchResult,
+    fetch_all,
+)
 from factcheck.fetch import FetchError
 from factcheck.outlets import Outlet, Registry
 
@@ -47,6 +53,17 @@ READ_PAGES: LRUCache[tuple[str, str, str], Page] = LRUCache(
 
 
 @dataclass(frozen=True)
+class KnownPage:
+    """A page fetched for the claim before: its validators and its archived copy. A new
+    gathering asks for it only if changed, and on a 304 reads the copy it has."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    archived: ArchivedRecord
+
+
+@dataclass(frozen=True)
 class ClaimInArticle:
     """What gathering needs to know of a claim and of the article it comes from."""
 
@@ -59,6 +76,7 @@ class ClaimInArticle:
     article_url: str | None = None
     credited_outlets: tuple[str, ...] = ()
     published: datetime | None = None
+    known_pages: tuple[KnownPage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,10 +165,16 @@ def _read_discovery(
     return _on_outlet_only(found, search.outlet), children
 
 
-def _fetch_once(urls: Iterable[str], policy: FetchPolicy) -> dict[str, FetchResult | FetchError]:
+def _fetch_once(
+    requests: Iterable[str | FetchRequest], policy: FetchPolicy
+) -> dict[str, FetchResult | FetchError]:
     """Each URL fetched once, however many claims of the batch asked for it."""
-    unique = list(dict.fromkeys(urls))
-    return dict(zip(unique, fetch_all(unique, policy), strict=True))
+    unique = list({_url(r): r for r in requests}.values())
+    return dict(zip(map(_url, unique), fetch_all(unique, policy), strict=True))
+
+
+def _url(request: str | FetchRequest) -> str:
+    return request if isinstance(request, str) else request.url
 
 
 def _discover(
@@ -203,6 +227,21 @@ class _Pages:
         self._archived: dict[str, ArchivedRecord] = {}
         self._read: dict[str, Page] = {}
 
+    def revisit(self, result: FetchResult, page: KnownPage) -> FetchResult:
+        """The response a 304 stands for: the copy archived when the page was fetched,
+        which stays its record (nothing new is archived)."""
+        copy = self.archive.read(page.archived.locator, sha256=page.archived.sha256)
+        self._archived[result.url] = page.archived
+        return replace(
+            result,
+            status=copy.status,
+            headers=copy.headers,
+            body=copy.body,
+            content_type=copy.headers.get("content-type", "").split(";")[0].strip().lower(),
+            fetched_at=copy.fetched_at,
+            not_modified=False,
+        )
+
     def archived(self, result: FetchResult) -> ArchivedRecord:
         if result.url not in self._archived:
             self._archived[result.url] = self.archive.write(result)
@@ -221,6 +260,26 @@ class _Pages:
                 key, lambda: read_page(page_text(result.text(), result.content_type))
             )
         return self._read[result.url]
+
+
+def _fetch_pages(
+    urls: list[str], known: dict[str, KnownPage], pages: _Pages, policy: FetchPolicy
+) -> dict[str, FetchResult | FetchError]:
+    """The pages, asked for only if changed when fetched before. An unchanged page is
+    read from its archived copy; one whose copy cannot be read is fetched again."""
+    requests = [
+        FetchRequest(url, known[url].etag, known[url].last_modified) if url in known else url
+        for url in urls
+    ]
+    fetched = _fetch_once(requests, policy)
+    unreadable = []
+    for url, outcome in fetched.items():
+        if isinstance(outcome, FetchResult) and outcome.not_modified:
+            try:
+                fetched[url] = pages.revisit(outcome, known[url])
+            except ArchiveError:
+                unreadable.append(url)
+    return fetched | (_fetch_once(unreadable, policy) if unreadable else {})
 
 
 def _evidence_from_page(
@@ -272,8 +331,9 @@ def _gather_level(
             limit=PAGES_PER_OUTLET,
         )
     ]
-    fetched = _fetch_once((candidate.url for _search, candidate in ranked), policy)
+    known = {page.url: page for claim in claims for page in claim.known_pages}
     pages = _Pages(archive)
+    fetched = _fetch_pages([candidate.url for _search, candidate in ranked], known, pages, policy)
     evidence: list[list[Evidence]] = [[] for _claim in claims]
     for search, candidate in ranked:
         claim = claims[search.claim]

@@ -1,0 +1,132 @@
+"""Gathering a claim again costs little: pages fetched before are asked for only if
+changed (ETag / Last-Modified), and an unchanged page is read from its archived copy,
+which stays its evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+from warcio.archiveiterator import ArchiveIterator
+
+from factcheck.crossref import FetchPolicy, WarcArchive
+from factcheck.crossref.archive import RecordLocator
+from factcheck.crossref.gather import gather
+from factcheck.crossrefs import (
+    claim_to_check,
+    retry_gathering,
+    start_gathering,
+    store_evidence,
+)
+from factcheck.models import Claim, CrossReference, CrossrefState, aware
+from factcheck.outlets import load_registry
+from tests import crossref_world
+from tests.harness import OutletSimulator
+from tests.helpers import split_now
+
+POLICY = FetchPolicy(allow_hosts=("127.0.0.1",), per_host_limit=4, min_delay=0.0, timeout=5)
+STORY = "/reuters/nato-coalition"
+
+
+@pytest.fixture
+def registry(outlets: OutletSimulator, tmp_path: Path):
+    registry = load_registry(crossref_world.build(outlets, tmp_path))
+    outlets.page(STORY, crossref_world.REUTERS_STORY, etag='"v1"')
+    return registry
+
+
+def gather_and_store(session: Session, claim_id: int, registry, archive: WarcArchive) -> None:
+    """One gathering of the claim, as a worker runs it; again, as "Gather again" asks."""
+    if session.get(Claim, claim_id).crossref_state == CrossrefState.DONE:
+        retry_gathering(session, claim_id, actor="rita")
+    assert start_gathering(session, claim_id)
+    session.commit()
+    claim = claim_to_check(session, claim_id)
+    found = gather(claim, registry=registry, policy=POLICY, archive=archive)
+    assert store_evidence(session, claim_id, found)
+    session.commit()
+
+
+def story_records(folder: Path) -> int:
+    """How many copies of the story the archive holds."""
+    count = 0
+    for path in folder.glob("*.warc*"):
+        with path.open("rb") as stream:
+            count += sum(
+                record.rec_type == "response"
+                and record.rec_headers.get_header("WARC-Target-URI").endswith(STORY)
+                for record in ArchiveIterator(stream)
+            )
+    return count
+
+
+def story_row(session: Session, claim_id: int) -> CrossReference:
+    rows = session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id)).all()
+    return next(row for row in rows if row.url.endswith(STORY))
+
+
+@pytest.fixture
+def reuters_claim(session: Session, demo_text: str, registry) -> int:
+    article = split_now(session, demo_text, registry=registry)
+    return next(c.id for c in article.claims if "symbolic gesture" in c.text)
+
+
+def test_an_unchanged_page_is_asked_for_conditionally_and_its_copy_stays_the_evidence(
+    session: Session, registry, reuters_claim: int, outlets: OutletSimulator, tmp_path: Path
+):
+    archive = WarcArchive(tmp_path / "archive")
+    gather_and_store(session, reuters_claim, registry, archive)
+    first = story_row(session, reuters_claim)
+    copy = (first.sha256, first.warc_file, first.warc_offset, aware(first.fetched_at), first.hint)
+    assert first.etag == '"v1"'
+
+    gather_and_store(session, reuters_claim, registry, archive)
+
+    asked = [r for r in outlets.received if r.path == STORY]
+    assert asked[-1].headers.get("If-None-Match") == '"v1"'
+    again = story_row(session, reuters_claim)
+    assert (
+        again.sha256,
+        again.warc_file,
+        again.warc_offset,
+        aware(again.fetched_at),
+        again.hint,
+    ) == copy
+    assert again.hint == "quote differs"  # still aligned, on the archived text
+    assert story_records(tmp_path / "archive") == 1
+
+
+def test_a_page_that_changed_is_fetched_and_archived_anew(
+    session: Session, registry, reuters_claim: int, outlets: OutletSimulator, tmp_path: Path
+):
+    archive = WarcArchive(tmp_path / "archive")
+    gather_and_store(session, reuters_claim, registry, archive)
+    before = story_row(session, reuters_claim).sha256
+    corrected = crossref_world.REUTERS_STORY.replace("whether this just", "whether this is just")
+    outlets.page(STORY, corrected, etag='"v2"')
+
+    gather_and_store(session, reuters_claim, registry, archive)
+
+    after = story_row(session, reuters_claim)
+    assert after.sha256 != before and after.etag == '"v2"'
+    assert after.hint == "quote found"
+    assert story_records(tmp_path / "archive") == 2
+
+
+def test_a_lost_archived_copy_means_the_page_is_fetched_again(
+    session: Session, registry, reuters_claim: int, outlets: OutletSimulator, tmp_path: Path
+):
+    archive = WarcArchive(tmp_path / "archive")
+    gather_and_store(session, reuters_claim, registry, archive)
+    for warc in (tmp_path / "archive").glob("*.warc*"):
+        warc.unlink()
+
+    gather_and_store(session, reuters_claim, registry, archive)
+
+    asked = [r for r in outlets.received if r.path == STORY]
+    assert "If-None-Match" not in asked[-1].headers  # the second ask, without validators
+    row = story_row(session, reuters_claim)
+    locator = RecordLocator(row.warc_file, row.warc_offset, row.warc_length)
+    assert b"NATO as an institution" in archive.read(locator, sha256=row.sha256).body
+    assert row.hint == "quote differs"
