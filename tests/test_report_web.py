@@ -77,7 +77,7 @@ def test_reviewers_cannot_read_reports_and_strangers_are_sent_to_log_in(
 ) -> None:
     for url in (f"/articles/{reviewed_demo.id}/report", f"/articles/{reviewed_demo.id}/report.pdf"):
         assert client.get(url).status_code == 403
-        assert app.test_client().get(url).status_code in (302, 401)
+        assert app.test_client().get(url).status_code == 302
 
 
 def test_a_missing_article_has_no_report(editor_client: FlaskClient) -> None:
@@ -202,3 +202,15 @@ def test_the_report_command_names_a_missing_article(stack: Stack, clean_database
     )
     assert result.exit_code == 1
     assert "There is no article 999." in result.output
+
+
+def test_the_report_pages_json_link_works_in_the_editors_browser_session(
+    editor_client: FlaskClient, reviewed_demo: Article
+) -> None:
+    page = editor_client.get(f"/articles/{reviewed_demo.id}/report").get_data(as_text=True)
+    link = page.split('>JSON</a>')[0].rsplit('href="', 1)[1].split('"')[0]
+
+    response = editor_client.get(link)
+
+    assert response.status_code == 200
+    assert response.get_json()["article_id"] == reviewed_demo.id

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from factcheck.errors import NotFound
 from factcheck.models import Role, utcnow
-from factcheck.report import ArticleReport, build_report
+from factcheck.report import ArticleReport, build_report, report_as_json
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
 
@@ -28,6 +28,13 @@ def _report_or_404(article_id: int) -> ArticleReport:
 @role_required(Role.EDITOR)
 def show(article_id: int) -> ResponseReturnValue:
     return render_template("reports/show.html", report=_report_or_404(article_id))
+
+
+@bp.get("/articles/<int:article_id>/report.json")
+@role_required(Role.EDITOR)
+def json_report(article_id: int) -> ResponseReturnValue:
+    """The report as JSON in the editor's browser session (the API takes tokens only)."""
+    return jsonify(report_as_json(_report_or_404(article_id)))
 
 
 @bp.get("/articles/<int:article_id>/report.pdf")
