@@ -32,9 +32,13 @@ def _moment(name: str, value: str) -> datetime:
             f"{label}: {value[:40]!r} is not a date (YYYY-MM-DD) or a date and time "
             "(YYYY-MM-DDTHH:MM)."
         ) from error
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    if name == "until" and _is_date(value):
-        moment += timedelta(days=1)
+    try:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if name == "until" and _is_date(value):
+            moment += timedelta(days=1)
+    except OverflowError as error:
+        label = "From" if name == "since" else "To"
+        raise UserError(f"{label}: {value[:40]!r} is beyond the calendar.") from error
     return moment
 
 

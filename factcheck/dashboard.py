@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -30,9 +30,10 @@ from factcheck.models import (
     Verdict,
     aware,
 )
+from factcheck.queue import day_bounds
+from factcheck.review import DECISIONS as DECIDED
 
 DAYS = 30
-DECIDED = (ClaimStatus.VERIFIED, ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED)
 FLAGGED = (ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED)
 
 
@@ -57,12 +58,6 @@ def _utc_day_postgresql(element: UtcDay, compiler: Any, **kw: Any) -> str:
 def _utc_day_sqlite(element: UtcDay, compiler: Any, **kw: Any) -> str:
     # SQLite keeps timestamps as UTC text without a zone.
     return f"date({compiler.process(element.clauses, **kw)})"
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC day as [start, end): range conditions on a timestamp use its index."""
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,17 @@ CROSSREF_VALUES = frozenset(state.value for state in CrossrefState)
 
 def _day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if len(value) == 10 else None
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
         return None
+    # The last day of the calendar has no next midnight to end it (see day_bounds).
+    return day if day is not None and day < date.max else None
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC day as [start, end): range conditions on a timestamp use its index."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -145,10 +153,10 @@ def _dashboard_conditions(queue_filter: QueueFilter) -> list:
         reviewer = select(User.id).where(User.username == queue_filter.reviewer)
         conditions.append(col(Claim.decided_by_id).in_(reviewer))
     if queue_filter.decided_on:
-        start = datetime.combine(queue_filter.decided_on, time.min, tzinfo=UTC)
+        start, end = day_bounds(queue_filter.decided_on)
         given = select(Verdict.claim_id).where(
             col(Verdict.created_at) >= start,
-            col(Verdict.created_at) < start + timedelta(days=1),
+            col(Verdict.created_at) < end,
             col(Verdict.undone_at).is_(None),
         )
         conditions.append(col(Claim.id).in_(given))

@@ -296,3 +296,13 @@ def test_describe_change():
     )
     assert describe_change({"leased_by": "rita"}, None) == "leased_by was rita"
     assert describe_change(None, None) == ""
+
+
+@pytest.mark.parametrize(
+    "query", ["until=9999-12-31", "since=0001-01-01T00:00%2B05:00", "since=9999-12-31T23:59-05:00"]
+)
+def test_a_date_beyond_the_calendar_is_a_400_not_a_crash(admin_client, query):
+    for url in ("/admin/audit", "/admin/audit/export.jsonl"):
+        response = admin_client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert b"is beyond the calendar" in response.data

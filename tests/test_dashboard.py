@@ -312,10 +312,20 @@ def test_queue_filters_round_trip_through_the_query_string():
 
 
 @pytest.mark.parametrize(
-    "args", [{"decided_on": "yesterday"}, {"decided_on": "2024-02-30"}, {"crossref": "lost"}]
+    "args",
+    [
+        {"decided_on": "yesterday"},
+        {"decided_on": "2024-02-30"},
+        {"decided_on": "9999-12-31"},  # no next midnight to end the day
+        {"crossref": "lost"},
+    ],
 )
 def test_unknown_queue_filter_values_are_ignored(args):
     assert QueueFilter.from_args(args) == QueueFilter()
+
+
+def test_the_queue_of_the_calendars_last_day_is_a_page_not_a_crash(client):
+    assert client.get("/queue?decided_on=9999-12-31&status=all").status_code == 200
 
 
 def test_the_queue_keeps_a_dashboard_filter_in_its_form(editor_client, seeded):
