@@ -154,7 +154,7 @@ class _Deadline:
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
     body = bytearray()
     for chunk in response.iter_bytes():

@@ -429,3 +429,12 @@ def test_robots_txt_crawl_delay_within_the_bound_is_kept(outlets: OutletSimulato
     started = time.monotonic()
     fetch_all([outlets.url(f"/q{n}") for n in range(2)], policy(min_delay=0))
     assert time.monotonic() - started >= 1.0
+
+
+@pytest.mark.parametrize("header", [{"Retry-After": "²"}, {"Retry-After": "soon"}])
+def test_a_malformed_retry_after_is_an_ordinary_retryable_failure(outlets: OutletSimulator, header):
+    outlets.page("/busy", "<p>busy</p>", status=503, headers=header)
+
+    result = fetch_one(outlets.url("/busy"), retries=0)
+
+    assert isinstance(result, FetchFailed) and result.retryable

@@ -18,6 +18,7 @@ Celery task).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 import ssl
@@ -44,6 +45,7 @@ from factcheck.fetch import (
     check_url,
 )
 
+log = logging.getLogger(__name__)
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 # A sitemap.xml.gz, served as a file: read for discovery only, never as a page.
@@ -205,6 +207,13 @@ class Fetcher:
             return await self.fetch(request, content_types=content_types)
         except FetchError as error:
             return error
+        except Exception as error:
+            # An answer no rule foresaw fails its own URL, not the batch around it.
+            url = request if isinstance(request, str) else request.url
+            log.exception("fetching %s failed unexpectedly", url)
+            return FetchFailed(
+                f"{url} could not be fetched ({type(error).__name__}: {error}).", url=url
+            )
 
     async def _fetch(
         self,
@@ -407,7 +416,7 @@ def _host(url: str) -> str:
 def _retry_after(response: httpx.Response) -> float | None:
     """The seconds a Retry-After header asks to wait (a number or an HTTP date), if any."""
     value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, int("²") fails
         return float(value)
     try:
         moment = parsedate_to_datetime(value)
@@ -454,7 +463,7 @@ def _check_status(
 async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> bytes:
     too_large = f"{url} is larger than the limit of {max_bytes:,} bytes."
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise FetchFailed(too_large, url=url, status=response.status_code)
     body = bytearray()
     # Decoded bytes are counted, so a small gzip bomb cannot expand past the cap.
