@@ -288,7 +288,6 @@ def export_header(
     }
 
 
-EXPORT_FORMATS = ("jsonl", "csv")
 # Lines before the first event: the header (and for CSV, the column names).
 HEADER_LINES = {"jsonl": 1, "csv": 2}
 
@@ -363,10 +362,13 @@ def _export_link(line: str) -> Link:
     match = EXPORT_LINE.match(line)
     if match is None:
         return _decoded_link(line)
-    text = match[3]
+    text, sha256 = match[3], _hash_token(match[2])
+    if text_hash(text) != sha256:
+        # Re-encoded (escaped non-ASCII, say) or edited: the decoded content decides.
+        return _decoded_link(line)
     prev = PREV_AT_END.search(text)
     prev_sha256 = _hash_token(prev[1]) if prev else json.loads(text).get("prev")
-    return Link(int(match[1]), prev_sha256, _hash_token(match[2]), text)
+    return Link(int(match[1]), prev_sha256, sha256, text)
 
 
 def _hash_token(token: str) -> str | None:

@@ -123,7 +123,8 @@ def csv_event_lines(
 def verify_in_database(session: Session, *, upto_id: int | None) -> ChainReport:
     """The chain up to `upto_id`. PostgreSQL hashes every event and compares each link
     with the event before, in a few id ranges at once (one connection each); the rows it
-    finds wrong are checked again in Python, from the first on, which has the last word."""
+    finds wrong are checked again in Python, from the first on, which has the last word
+    (rows stored before JSON was canonical come back too, and hold)."""
     first_id, last_id = session.exec(
         select(func.min(AuditEvent.id), func.max(AuditEvent.id)).where(
             *([col(AuditEvent.id) <= upto_id] if upto_id else [])
@@ -133,37 +134,44 @@ def verify_in_database(session: Session, *, upto_id: int | None) -> ChainReport:
         return ChainReport(0, None, None)
     first_suspect = _first_suspect(session, first_id, last_id)
     if first_suspect is not None:
-        with closing(_stream(session, _suspects(first_suspect, last_id))) as rows:
-            for suspect in rows:
-                report = _check_from(session, suspect)
-                if not report.holds:
-                    return report
+        report = _check_suspects(session, first_suspect, last_id)
+        if not report.holds:
+            return report
     events, head = _count_and_last(session, upto_id)
     return ChainReport(events, head, None)
 
 
-def _suspects(low: int, high: int) -> Select:
+def _suspects(low: int, high: int, window_from: int | None = None) -> Select:
     """Events low..high whose rebuilt text does not give their hash, or whose link does
-    not name the event before (the window starts one event early for that)."""
+    not name the event before, each with the hash of the event before it (`previous`).
+    The window starts at `window_from` (the event before `low`), else one id early."""
+    start = low - 1 if window_from is None else window_from
     texts = (
         select(AuditEvent.id, AuditEvent.prev_sha256, AuditEvent.sha256, EVENT_TEXT.label("text"))
-        .where(col(AuditEvent.id) >= low - 1, col(AuditEvent.id) <= high)
+        .where(col(AuditEvent.id) >= start, col(AuditEvent.id) <= high)
         .subquery()
     )
-    linked = col(texts.c.prev_sha256).is_not_distinct_from(
-        func.lag(texts.c.sha256).over(order_by=texts.c.id)
-    )
+    previous = func.lag(texts.c.sha256).over(order_by=texts.c.id)
     checked = select(
         texts.c.id,
         texts.c.prev_sha256,
         texts.c.sha256,
         texts.c.text,
+        previous.label("previous"),
         _hashes_match(texts).label("exact"),
-        # The event before `low` is the window's first: it has no predecessor in view.
-        (linked | (texts.c.id < low)).label("linked"),
+        # The window's first event has no predecessor in view: it is not checked here.
+        (col(texts.c.prev_sha256).is_not_distinct_from(previous) | (texts.c.id < low)).label(
+            "linked"
+        ),
     ).subquery()
     return (
-        select(checked.c.id, checked.c.prev_sha256, checked.c.sha256, checked.c.text)
+        select(
+            checked.c.id,
+            checked.c.prev_sha256,
+            checked.c.sha256,
+            checked.c.text,
+            checked.c.previous,
+        )
         .where(checked.c.id >= low, ~checked.c.exact | ~checked.c.linked)
         .order_by(checked.c.id)
     )
@@ -187,18 +195,20 @@ def _first_suspect(session: Session, first_id: int, last_id: int) -> int | None:
     return min(firsts, default=None)
 
 
-def _check_from(session: Session, suspect: Any) -> ChainReport:
-    """Python's check of one suspect event, against the event before it."""
-    bound = [col(AuditEvent.id) < suspect.id]
-    before = session.exec(select(func.count(), func.max(AuditEvent.id)).where(*bound)).one()
-    previous = (
-        session.scalar(select(AuditEvent.sha256).where(AuditEvent.id == before[1]))
-        if before[1]
-        else None
-    )
-    link = Link(suspect.id, suspect.prev_sha256, suspect.sha256, python_text(suspect.text))
-    report = check_links([link], previous=previous)
-    return ChainReport(before[0] + report.events, report.head, report.first_bad)
+def _check_suspects(session: Session, first_suspect: int, last_id: int) -> ChainReport:
+    """Python's check of every suspect from the first, each against the event before it
+    (read in the same pass, so a long run of suspects costs one query, not one each)."""
+    before = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.id < first_suspect))
+    with closing(_stream(session, _suspects(first_suspect, last_id, before))) as rows:
+        for suspect in rows:
+            link = Link(suspect.id, suspect.prev_sha256, suspect.sha256, python_text(suspect.text))
+            report = check_links([link], previous=suspect.previous)
+            if not report.holds:
+                events = session.scalar(
+                    select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= suspect.id)
+                )
+                return ChainReport(events, report.head, report.first_bad)
+    return ChainReport(0, None, None)
 
 
 def _count_and_last(session: Session, upto_id: int | None) -> tuple[int, str | None]:
