@@ -17,7 +17,7 @@ from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from factcheck.audit import record_event
-from factcheck.crossref.align import CORROBORATES, QUOTE_DIFFERS, QUOTE_FOUND
+from factcheck.crossref.align import BEARING_HINTS
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, Role, User, aware
@@ -51,9 +51,6 @@ RATINGS: dict[ClaimStatus, Rating] = {
 BEST_RATING = max(r.value for r in RATINGS.values())
 WORST_RATING = min(r.value for r in RATINGS.values())
 
-# Cross-reference hints that mean the claim itself appears on the outlet's page, so the
-# page is one of its appearances; "mentions" only shares some words with it.
-FOUND_HINTS = (QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES)
 EXPORT_BATCH = 500
 
 
@@ -180,7 +177,7 @@ def found_outlet_urls(session: Session, claim_ids: Iterable[int]) -> dict[int, l
         return found
     rows = session.exec(
         select(CrossReference.claim_id, CrossReference.url)
-        .where(col(CrossReference.claim_id).in_(ids), col(CrossReference.hint).in_(FOUND_HINTS))
+        .where(col(CrossReference.claim_id).in_(ids), col(CrossReference.hint).in_(BEARING_HINTS))
         .order_by(
             col(CrossReference.claim_id),
             col(CrossReference.depth),

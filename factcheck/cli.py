@@ -211,9 +211,10 @@ def report(article_id: int, output_format: str, output: str) -> None:
         content: str | bytes = json.dumps(report_as_json(article_report), indent=2)
     else:
         content = _render_report(settings, article_report, output_format)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    with open(output, mode) as out:
-        out.write(content)
+    if isinstance(content, bytes):
+        Path(output).write_bytes(content)
+    else:
+        Path(output).write_text(content, encoding="utf-8")
     click.echo(f"wrote the report of article {article_id} to {output}")
 
 
@@ -414,7 +415,6 @@ def export_claimreview(since: str | None, output: str) -> None:
     """Write the ClaimReview (schema.org) of every published decided claim, one JSON
     object a line. URLs start with FACTCHECK_PUBLIC_URL."""
     from factcheck.claimreview import claim_reviews
-    from factcheck.config import DEFAULT_PUBLIC_URL
     from factcheck.web import create_app
     from factcheck.web.public import newsroom, review_url_for
 

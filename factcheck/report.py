@@ -12,12 +12,10 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from factcheck.crossref.align import CORROBORATES, QUOTE_DIFFERS, QUOTE_FOUND
+from factcheck.crossref.align import BEARING_HINTS, QUOTE_DIFFERS
 from factcheck.errors import NotFound
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, User, Verdict, aware
 
-# The hints that say a source bears on the claim: the claim counts as cross-referenced.
-BEARING_HINTS = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES})
 PASSAGE_CHARACTERS = 600
 
 

@@ -40,6 +40,9 @@ QUOTE_DIFFERS = "quote differs"
 CORROBORATES = "corroborates"
 MENTIONS = "mentions"
 NO_MATCHING_REPORT = "no matching report"
+# The hints that say the claim itself is on the page (its quote, or its facts): the page
+# cross-references the claim. "mentions" only shares some words with it.
+BEARING_HINTS = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES})
 
 # Passages: a paragraph up to this many words is one passage; a longer one is cut into
 # windows of SENTENCE_WINDOW sentences that overlap by one, so a fact told across two
