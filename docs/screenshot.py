@@ -1,6 +1,7 @@
 """Make docs/screenshot.png (a claim with its cross-references, gathered from outlets
-played on loopback) and docs/article.png (the article with its claims in place) from the
-demo article, in Debian's Chromium.
+played on loopback), docs/article.png (the article with its claims in place),
+docs/report.png and docs/sample-report.pdf (its verification report, three claims
+decided) from the demo article, in Debian's Chromium.
 
     PYTHONPATH=. .venv/bin/python docs/screenshot.py
 """
@@ -20,8 +21,9 @@ from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gather import gather
 from factcheck.crossrefs import claim_to_check, start_gathering, store_evidence
 from factcheck.db import get_engine, session_scope
-from factcheck.models import Role
+from factcheck.models import Claim, ClaimStatus, Role
 from factcheck.outlets import load_registry
+from factcheck.review import decide
 from factcheck.web import create_app
 from tests import crossref_world
 from tests.harness import OutletSimulator, make_stack
@@ -49,6 +51,38 @@ def gather_all(database_url: str, claim_ids: list[int], registry, folder: Path) 
             store_evidence(session, claim_id, found)
 
 
+VERDICTS = {
+    "symbolic gesture": (
+        ClaimStatus.DISPUTED,
+        "Reuters printed \u201cwhether this just a symbolic gesture\u201d: the article added"
+        " a word to the quote.",
+    ),
+    "NATO as an institution": (ClaimStatus.VERIFIED, "Word for word in the Reuters story."),
+    "Tillerson said that": (ClaimStatus.UNSOURCED, "No transcript or outlet found yet."),
+}
+
+
+def decide_some(database_url: str, claim_ids: list[int]) -> None:
+    """Three verdicts, so the report shows each kind beside claims still pending."""
+    with session_scope(database_url) as session:
+        reviewer = add_user(
+            session, username="rosa", password=PASSWORD, role=Role.REVIEWER, actor="docs"
+        )
+        for claim_id in claim_ids:
+            claim = session.get(Claim, claim_id)
+            for words, (status, note) in VERDICTS.items():
+                if words in claim.text:
+                    decide(
+                        session,
+                        user=reviewer,
+                        claim_id=claim_id,
+                        status=status,
+                        seen_version=claim.version,
+                        now=claim.updated_at,
+                        note=note,
+                    )
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp())
     stack = make_stack(folder)
@@ -60,6 +94,7 @@ def main() -> None:
             claim_ids = [claim.id for claim in article.claims]
             symbolic = next(c.id for c in article.claims if "symbolic gesture" in c.text)
         gather_all(stack.settings.database_url, claim_ids, registry, stack.settings.archive_dir)
+    decide_some(stack.settings.database_url, claim_ids)
     with session_scope(stack.settings.database_url) as session:
         add_user(session, username="rita", password=PASSWORD, role=Role.EDITOR, actor="docs")
     server = make_server("127.0.0.1", 0, create_app(stack.settings), threaded=True)
@@ -79,6 +114,10 @@ def main() -> None:
         page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
         page.goto(f"{base}/articles/{article.id}")
         page.screenshot(path=str(ROOT / "docs" / "article.png"))
+        page.goto(f"{base}/articles/{article.id}/report")
+        page.screenshot(path=str(ROOT / "docs" / "report.png"))
+        pdf = page.request.get(f"{base}/articles/{article.id}/report.pdf")
+        (ROOT / "docs" / "sample-report.pdf").write_bytes(pdf.body())
         browser.close()
     server.shutdown()
     stack.close()
