@@ -244,9 +244,7 @@ sitemaps = ["{base}/reuters/sitemap-index.xml"]
     return load_registry(registry_file)
 
 
-def test_a_sitemap_index_leads_to_its_gzipped_child_sitemap_within_the_window(
-    outlets, tmp_path
-):
+def test_a_sitemap_index_leads_to_its_gzipped_child_sitemap_within_the_window(outlets, tmp_path):
     registry = sitemap_world(outlets, tmp_path)
 
     found = gather(

@@ -208,7 +208,7 @@ def test_the_report_pages_json_link_works_in_the_editors_browser_session(
     editor_client: FlaskClient, reviewed_demo: Article
 ) -> None:
     page = editor_client.get(f"/articles/{reviewed_demo.id}/report").get_data(as_text=True)
-    link = page.split('>JSON</a>')[0].rsplit('href="', 1)[1].split('"')[0]
+    link = page.split(">JSON</a>")[0].rsplit('href="', 1)[1].split('"')[0]
 
     response = editor_client.get(link)
 
