@@ -110,10 +110,17 @@ def _chain_pending(session: Session) -> None:
     # always taken last and held only until the commit, so appends are serialised and
     # two transactions never wait on each other's rows in opposite orders.
     pending = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    if _on_postgresql(session):
+        from factcheck.audit_sql import append_events
+
+        session.flush()
+        append_events(session, pending)
+        return
     for audit_event in pending:
         _append(session, audit_event)
-    if pending:
-        session.flush()
+    session.flush()
 
 
 @event.listens_for(Session, "after_rollback")

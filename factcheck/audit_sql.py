@@ -14,6 +14,7 @@ from contextlib import closing
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, literal_column, select
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 
 from factcheck.audit import (
@@ -21,9 +22,11 @@ from factcheck.audit import (
     ExportFilter,
     Link,
     check_links,
+    event_content,
     event_text,
     jsonl_event_line,
 )
+from factcheck.db import canonical_json
 from factcheck.models import AuditEvent
 
 BATCH = 10_000
@@ -47,6 +50,54 @@ EVENT_TEXT = literal_column(
     """ || ',"object_type":' || to_json(audit_event.object_type)::text"""
     """ || ',"prev":' || coalesce('"' || audit_event.prev_sha256 || '"', 'null') || '}'"""
 )
+
+
+# One event joins the chain in one statement: PostgreSQL locks the head, finishes the
+# event's text with the head's hash (Python wrote the rest: "prev" is its last key),
+# hashes it, stores the event and moves the head. The head's row lock is held until the
+# transaction commits, so appends are serialised as with the compare-and-set elsewhere.
+APPEND = sql_text(
+    """
+WITH head AS (SELECT sha256 FROM audit_head WHERE id = 1 FOR UPDATE),
+linked AS (
+  SELECT head.sha256 AS prev,
+         encode(sha256(convert_to(
+           CAST(:text AS text) || coalesce('"' || head.sha256 || '"', 'null') || '}', 'UTF8'
+         )), 'hex') AS sha256
+  FROM head
+),
+added AS (
+  INSERT INTO audit_event
+    (at, actor, address, action, object_type, object_id, before, after, prev_sha256, sha256)
+  SELECT :at, :actor, :address, :action, :object_type, :object_id,
+         CAST(:before AS json), CAST(:after AS json), linked.prev, linked.sha256
+  FROM linked
+  RETURNING sha256
+)
+UPDATE audit_head SET sha256 = (SELECT sha256 FROM added) WHERE id = 1
+"""
+)
+OPEN_PREV = "null}"
+
+
+def append_events(session: Session, events: list[AuditEvent]) -> None:
+    """Chain the events, in order, each with one statement."""
+    for event in events:
+        text_without_prev = event_text(event_content(event), None).removesuffix(OPEN_PREV)
+        session.execute(
+            APPEND,
+            {
+                "text": text_without_prev,
+                "at": event.at,
+                "actor": event.actor,
+                "address": event.address,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "before": canonical_json(event.before),
+                "after": canonical_json(event.after),
+            },
+        )
 
 
 def _texts(export_filter: ExportFilter, upto_id: int | None) -> Any:

@@ -18,7 +18,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
-from factcheck.db import compare_and_set
+from factcheck.db import compare_and_set, compare_and_set_returning
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import (
     Article,
@@ -98,7 +98,8 @@ def _next_candidate(
 ) -> tuple[int, int | None] | None:
     """The queue's order: claims of pinned articles first, then the most check-worthy,
     then the oldest article (article ids grow with age). Each step reads the partial
-    index ix_claim_pending_priority and stops at the first free row."""
+    index ix_claim_pending_priority and stops at the first free row: its id, and who
+    held its expired lease, if anyone."""
     conditions = [
         Claim.status == ClaimStatus.PENDING,
         _lease_is_free(now),
@@ -144,7 +145,7 @@ def take_next(
         if candidate is None:
             return None
         claim_id, previous_holder = candidate
-        taken = compare_and_set(
+        claim = compare_and_set_returning(
             session,
             Claim,
             claim_id,
@@ -153,7 +154,7 @@ def take_next(
             leased_by_id=user.id,
             lease_expires_at=now + lease_for,
         )
-        if taken:
+        if claim is not None:
             if previous_holder is not None:
                 _event(
                     session, None, "lease.expired", claim_id, before={"leased_by": previous_holder}
@@ -165,7 +166,7 @@ def take_next(
                 claim_id,
                 after={"until": (now + lease_for).isoformat()},
             )
-            return session.get(Claim, claim_id, populate_existing=True)
+            return claim
         # Another reviewer took it between our read and our write: pick again.
     return None
 
@@ -276,7 +277,7 @@ def decide(
     if status in NOTE_REQUIRED and not note:
         raise UserError(f"A note is required when a claim is {status.value}: say why.")
     evidence = _clean_evidence(evidence_urls)
-    decided = compare_and_set(
+    claim = compare_and_set_returning(
         session,
         Claim,
         claim_id,
@@ -293,10 +294,10 @@ def decide(
         version=Claim.version + 1,
         updated_at=now,
     )
-    claim = _claim(session, claim_id)
-    if not decided:
+    if claim is None:
         raise Conflict(
-            f"This claim changed since you opened it: {describe(claim)} Your verdict was not saved."
+            f"This claim changed since you opened it: {describe(_claim(session, claim_id))} "
+            "Your verdict was not saved."
         )
     session.add(
         Verdict(
