@@ -345,7 +345,8 @@ def export_lines(session: Session, export_filter: ExportFilter, file_format: str
         write_events = jsonl_event_lines if file_format == "jsonl" else csv_event_lines
         yield from write_events(session, export_filter, upto_id=head_id)
         return
-    rows = exported_rows(session, export_filter, upto_id=head_id)
+    # A head whose event is gone (head_id 0) bounds nothing: verify then shows the loss.
+    rows = exported_rows(session, export_filter, upto_id=head_id or None)
     yield from (_jsonl_events if file_format == "jsonl" else _csv_events)(rows)
 
 

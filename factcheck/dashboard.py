@@ -1,8 +1,10 @@
 """The editors' dashboard: the queue's size and age, verdicts per day, per-reviewer
 counts, articles with disputed or unsourced claims, cross-reference failures by outlet.
 
-Plain Python over SQLModel queries: each figure is counted in the database, and each
-matches the queue or list filter its link opens (see factcheck.queue.QueueFilter).
+Plain Python over SQLModel queries: each figure is counted in the database, and its
+link opens the queue or list filter behind it (see factcheck.queue.QueueFilter). A day's
+bar counts verdicts, its list the claims given one: a claim decided, reopened and decided
+again that day is two in the bar and one in the list.
 """
 
 from __future__ import annotations

@@ -105,6 +105,19 @@ def test_a_removed_last_row_shows_against_the_head(stack, session):
     )
 
 
+def test_an_export_made_after_the_last_row_was_removed_shows_it(stack, session, tmp_path):
+    log_events(session, 3)
+    last = session.exec(select(AuditEvent.id).order_by(col(AuditEvent.id).desc())).first()
+    tamper(stack, f"DELETE FROM audit_event WHERE id = {last}")
+    exported = tmp_path / "audit.jsonl"
+
+    cli(stack, "audit", "export", "-o", str(exported))
+
+    assert len(exported.read_text().splitlines()) == 3  # the header and the two left
+    result = CliRunner().invoke(main, ["audit", "verify", str(exported)], env=stack.env)
+    assert result.exit_code == 1 and "removed from the end" in result.output
+
+
 def test_postgresql_refuses_to_update_or_delete_audit_rows(stack, session):
     if get_engine(stack.settings.database_url).dialect.name != "postgresql":
         pytest.skip("the append-only trigger is PostgreSQL's")
