@@ -48,17 +48,18 @@ def gather_and_store(session: Session, claim_id: int, registry, archive: WarcArc
     session.commit()
 
 
-def story_records(folder: Path) -> int:
-    """How many copies of the story the archive holds."""
-    count = 0
-    for path in folder.glob("*.warc*"):
+def story_records(folder: Path, kind: str = "response") -> list:
+    """The archive's records of the story of one kind, with their WARC headers."""
+    found = []
+    for path in sorted(folder.glob("*.warc*")):
         with path.open("rb") as stream:
-            count += sum(
-                record.rec_type == "response"
-                and record.rec_headers.get_header("WARC-Target-URI").endswith(STORY)
+            found += [
+                record.rec_headers
                 for record in ArchiveIterator(stream)
-            )
-    return count
+                if record.rec_type == kind
+                and record.rec_headers.get_header("WARC-Target-URI").endswith(STORY)
+            ]
+    return found
 
 
 def story_row(session: Session, claim_id: int) -> CrossReference:
@@ -94,7 +95,13 @@ def test_an_unchanged_page_is_asked_for_conditionally_and_its_copy_stays_the_evi
         again.hint,
     ) == copy
     assert again.hint == "quote differs"  # still aligned, on the archived text
-    assert story_records(tmp_path / "archive") == 1
+    assert len(story_records(tmp_path / "archive")) == 1
+    (revisit,) = story_records(tmp_path / "archive", "revisit")
+    assert revisit.get_header("WARC-Profile").endswith("/revisit/server-not-modified")
+    assert revisit.get_header("WARC-Refers-To-Date").startswith(
+        aware(first.fetched_at).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    assert revisit.get_header("WARC-Payload-Digest") == f"sha256:{first.sha256}"
 
 
 def test_a_page_that_changed_is_fetched_and_archived_anew(
@@ -111,7 +118,8 @@ def test_a_page_that_changed_is_fetched_and_archived_anew(
     after = story_row(session, reuters_claim)
     assert after.sha256 != before and after.etag == '"v2"'
     assert after.hint == "quote found"
-    assert story_records(tmp_path / "archive") == 2
+    assert len(story_records(tmp_path / "archive")) == 2
+    assert story_records(tmp_path / "archive", "revisit") == []
 
 
 def test_a_lost_archived_copy_means_the_page_is_fetched_again(

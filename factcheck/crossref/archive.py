@@ -32,6 +32,9 @@ _WIRE_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
 _ORIGINAL_PREFIX = "x-archive-orig-"
 
 
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
 class ArchiveError(UserError):
     """An archived copy cannot be served: missing, damaged, or not what was recorded."""
 
@@ -100,6 +103,30 @@ class WarcArchive:
                 length = file.tell() - offset
                 writer.write_record(_request_record(writer, result, response))
         return ArchivedRecord(RecordLocator(path.name, offset, length), digest)
+
+    def write_revisit(self, result: FetchResult, original: ArchivedResponse) -> None:
+        """Record a 304: the page was asked for again at `result.fetched_at` and had not
+        changed since the copy archived `original.fetched_at` (a WARC revisit record,
+        profile server-not-modified, which carries no payload)."""
+        with self._lock:
+            path = self.directory / self._current_file(result.fetched_at)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab") as file:
+                writer = WARCWriter(file, gzip=self.compress, warc_version="1.1")
+                status_line = f"{result.status} {result.reason}".strip()
+                revisit = writer.create_revisit_record(
+                    result.final_url,
+                    digest=f"sha256:{original.sha256}",
+                    refers_to_uri=original.url,
+                    refers_to_date=_warc_date(original.fetched_at),
+                    http_headers=StatusAndHeaders(
+                        status_line, list(result.headers.items()), protocol=result.http_version
+                    ),
+                    warc_headers_dict={"WARC-Date": _warc_date(result.fetched_at)},
+                )
+                revisit.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+                writer.write_record(revisit)
+                writer.write_record(_request_record(writer, result, revisit))
 
     def read(self, locator: RecordLocator, *, sha256: str) -> ArchivedResponse:
         """The response at `locator`, refused unless its payload has the SHA-256 given."""

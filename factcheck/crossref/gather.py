@@ -229,8 +229,9 @@ class _Pages:
 
     def revisit(self, result: FetchResult, page: KnownPage) -> FetchResult:
         """The response a 304 stands for: the copy archived when the page was fetched,
-        which stays its record (nothing new is archived)."""
+        which stays its evidence; the archive notes the 304 as a revisit record."""
         copy = self.archive.read(page.archived.locator, sha256=page.archived.sha256)
+        self.archive.write_revisit(result, copy)
         self._archived[result.url] = page.archived
         return replace(
             result,
