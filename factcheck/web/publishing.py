@@ -6,9 +6,13 @@ posts and comes back to the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlmodel import Session
 
 from factcheck.claimreview import is_published, set_article_published, set_claim_published
 from factcheck.errors import UserError
@@ -40,39 +44,51 @@ def _refused(error: UserError, model: type[Claim] | type[Article], row_id: int) 
     return row
 
 
-@bp.post("/claims/<int:claim_id>/publish")
-@role_required(Role.EDITOR)
-def claim(claim_id: int) -> ResponseReturnValue:
+def _switch(
+    change: Callable[[Session], Any],
+    model: type[Claim] | type[Article],
+    row_id: int,
+    name: str,
+    back: str,
+) -> ResponseReturnValue:
+    """Flip a publish switch: its widget again (htmx), or back to the page (a form)."""
+    template = f"publishing/_{name}_switch.html"
     db = get_session()
     try:
-        found = set_claim_published(db, user=current_user, claim_id=claim_id, published=_wanted())
+        found = change(db)
     except UserError as error:
-        current = _refused(error, Claim, claim_id)
-        page = render_template(
-            "publishing/_claim_switch.html", claim=current, publish_message=str(error)
-        )
+        current = _refused(error, model, row_id)
+        page = render_template(template, **{name: current}, publish_message=str(error))
         return page, error.status_code, VARY
     db.commit()
     if htmx:
-        return render_template("publishing/_claim_switch.html", claim=found), 200, VARY
-    return redirect(url_for("review.show", claim_id=claim_id), code=303)
+        return render_template(template, **{name: found}), 200, VARY
+    return redirect(back, code=303)
+
+
+@bp.post("/claims/<int:claim_id>/publish")
+@role_required(Role.EDITOR)
+def claim(claim_id: int) -> ResponseReturnValue:
+    return _switch(
+        lambda db: set_claim_published(
+            db, user=current_user, claim_id=claim_id, published=_wanted()
+        ),
+        Claim,
+        claim_id,
+        "claim",
+        url_for("review.show", claim_id=claim_id),
+    )
 
 
 @bp.post("/articles/<int:article_id>/publish")
 @role_required(Role.EDITOR)
 def article(article_id: int) -> ResponseReturnValue:
-    db = get_session()
-    try:
-        found = set_article_published(
+    return _switch(
+        lambda db: set_article_published(
             db, user=current_user, article_id=article_id, published=_wanted()
-        )
-    except UserError as error:
-        current = _refused(error, Article, article_id)
-        page = render_template(
-            "publishing/_article_switch.html", article=current, publish_message=str(error)
-        )
-        return page, error.status_code, VARY
-    db.commit()
-    if htmx:
-        return render_template("publishing/_article_switch.html", article=found), 200, VARY
-    return redirect(url_for("articles.show", article_id=article_id), code=303)
+        ),
+        Article,
+        article_id,
+        "article",
+        url_for("articles.show", article_id=article_id),
+    )
