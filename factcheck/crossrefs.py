@@ -15,8 +15,8 @@ from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.archive import ArchivedRecord, RecordLocator
 from factcheck.crossref.gather import ClaimInArticle, Evidence, KnownPage
 from factcheck.db import compare_and_set
-from factcheck.errors import Conflict, NotFound
-from factcheck.models import Claim, CrossReference, CrossrefState, utcnow
+from factcheck.errors import Conflict, NotFound, UserError
+from factcheck.models import Article, Claim, CrossReference, CrossrefState, utcnow
 
 
 def _transition(
@@ -81,6 +81,8 @@ def _row_values(found: Evidence) -> dict[str, Any]:
     alignment, result, archived = found.alignment, found.result, found.archived
     return {
         "outlet": found.outlet,
+        "title": found.title[:500] if found.title else None,
+        "published": found.published,
         "source": found.source,
         "parent_url": found.parent_url,
         "depth": found.depth,
@@ -198,6 +200,36 @@ def retry_gathering(session: Session, claim_id: int, *, actor: str) -> None:
         before={"state": claim.crossref_state.value},
         after={"state": CrossrefState.WAITING.value},
     )
+
+
+def regather_article(session: Session, *, article_id: int, actor: str) -> list[int]:
+    """Put every claim of the article back to be gathered (those being gathered now are
+    left to finish); the ids of the claims to send to the workers."""
+    claims = session.exec(
+        select(Claim.id, Claim.crossref_state).where(Claim.article_id == article_id)
+    ).all()
+    if not claims:
+        if session.get(Article, article_id) is None:
+            raise NotFound(f"There is no article {article_id}.")
+        raise UserError(f"Article {article_id} has no claims to cross-reference (yet).")
+    waiting = []
+    for claim_id, state in claims:
+        if state in (CrossrefState.DONE, CrossrefState.FAILED):
+            retry_gathering(session, claim_id, actor=actor)
+        if state != CrossrefState.RUNNING:
+            waiting.append(claim_id)
+    return waiting
+
+
+def gathering_settled(session: Session, claim_ids: list[int]) -> dict[int, CrossrefState]:
+    """The claims among `claim_ids` whose gathering is over (done or failed), and how."""
+    rows = session.exec(
+        select(Claim.id, Claim.crossref_state).where(
+            col(Claim.id).in_(claim_ids),
+            col(Claim.crossref_state).in_([CrossrefState.DONE, CrossrefState.FAILED]),
+        )
+    ).all()
+    return {claim_id: CrossrefState(state) for claim_id, state in rows}
 
 
 def requeue_stalled_gathering(

@@ -210,6 +210,9 @@ class CrossReference(SQLModel, table=True):
     claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
     outlet: str = Field(max_length=200)
     url: str = Field(max_length=2048)
+    # As the outlet's feed, sitemap or search listed the page, when it did.
+    title: str | None = Field(default=None, max_length=500)
+    published: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     source: str = Field(max_length=20)
     # The page whose text credited this outlet (a citation chain), and how many hops away.
     parent_url: str | None = Field(default=None, max_length=2048)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from factcheck.models import Article, Claim, ClaimStatus
+from factcheck.models import Article, Claim, ClaimStatus, CrossReference
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -58,14 +58,52 @@ def claim_detail(claim: Claim) -> dict[str, Any]:
     }
 
 
+def crossref_detail(ref: CrossReference) -> dict[str, Any]:
+    """A cross-reference as the CLI and the API show it: the page, as its outlet listed
+    it, the copy kept of it (SHA-256), the hint and the best passage."""
+    return {
+        "outlet": ref.outlet,
+        "url": ref.url,
+        "title": ref.title,
+        "published": _iso(ref.published),
+        "fetched_at": _iso(ref.fetched_at),
+        "sha256": ref.sha256,
+        "hint": ref.hint,
+        "hints": ref.hints,
+        "score": round(ref.score, 3),
+        "passage": ref.passages[0]["text"] if ref.passages else None,
+        "via": ref.parent_url,
+        "error": ref.error,
+    }
+
+
 def article_detail(session: Session, article: Article) -> dict[str, Any]:
     summary = article_summary(article, claim_counts(session, [article.id])[article.id])
+    found: dict[int, list[dict[str, Any]]] = {}
+    for ref in session.exec(
+        select(CrossReference)
+        .join(Claim, col(Claim.id) == CrossReference.claim_id)
+        .where(Claim.article_id == article.id)
+        .order_by(
+            col(CrossReference.claim_id),
+            col(CrossReference.depth),
+            col(CrossReference.score).desc(),
+        )
+    ):
+        found.setdefault(ref.claim_id, []).append(crossref_detail(ref))
     return {
         **summary,
         "publisher": article.publisher,
         "credited_outlets": article.credited_outlets,
         "text": article.text,
-        "claim_list": [claim_detail(claim) for claim in article.claims],
+        "claim_list": [
+            {
+                **claim_detail(claim),
+                "crossref_state": claim.crossref_state.value,
+                "cross_references": found.get(claim.id, []),
+            }
+            for claim in article.claims
+        ],
     }
 
 

@@ -3,11 +3,14 @@ played on loopback, keeps verifiable copies, and the reviewer sees them on the c
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
+from factcheck.cli import main
 from factcheck.db import get_engine
 from factcheck.models import Claim, CrossReference, CrossrefState
 from tests import crossref_world
@@ -88,3 +91,34 @@ def test_gathering_again_updates_the_rows_instead_of_adding_copies(world_stack, 
 
     after = sorted((ref.claim_id, ref.url) for _text, ref in references(world_stack))
     assert after == before
+
+
+def test_the_crossref_command_gathers_again_and_show_lists_the_sources(world_stack, demo_text):
+    client = web_client(world_stack)
+    article_id = submit(client, demo_text)
+    wait_for(lambda: gathered(world_stack), timeout=90)
+
+    again = CliRunner().invoke(
+        main, ["crossref", str(article_id), "--wait", "--timeout", "90"], env=world_stack.env
+    )
+
+    assert again.exit_code == 0, again.output
+    assert f"article {article_id}: 17 claims sent to be cross-referenced" in again.output
+    assert "17 gathered, 0 failed" in again.output
+    shown = CliRunner().invoke(
+        main, ["show", str(article_id), "--format", "json"], env=world_stack.env
+    )
+    claims = json.loads(shown.output)["claim_list"]
+    quote = next(c for c in claims if c["text"].startswith("“NATO as an institution"))
+    (reuters,) = [r for r in quote["cross_references"] if r["url"].endswith("/nato-coalition")]
+    assert reuters["hint"] == "quote found"
+    assert reuters["title"] == "NATO set to join anti-Islamic State coalition"
+    assert reuters["published"].startswith("2017-05-25")
+    assert len(reuters["sha256"]) == 64 and reuters["fetched_at"]
+    assert "NATO as an institution will join the coalition" in reuters["passage"]
+
+
+def test_the_crossref_command_names_an_article_that_does_not_exist(world_stack):
+    result = CliRunner().invoke(main, ["crossref", "424242"], env=world_stack.env)
+    assert result.exit_code == 1
+    assert "There is no article 424242." in result.output

@@ -89,6 +89,8 @@ class Evidence:
     source: str
     depth: int = 0
     parent_url: str | None = None
+    title: str | None = None  # as the outlet listed the page (feed, sitemap, search)
+    published: datetime | None = None
     result: FetchResult | None = None
     archived: ArchivedRecord | None = None
     alignment: Alignment | None = None
@@ -297,6 +299,8 @@ def _evidence_from_page(
         "source": candidate.source,
         "depth": search.depth,
         "parent_url": search.parent_url,
+        "title": candidate.title,
+        "published": candidate.published,
     }
     if isinstance(outcome, FetchError):
         return Evidence(**common, error=str(outcome))
