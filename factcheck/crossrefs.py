@@ -77,6 +77,19 @@ def _known_pages(session: Session, claim_id: int) -> Iterator[KnownPage]:
         yield KnownPage(row.url, row.etag, row.last_modified, ArchivedRecord(locator, row.sha256))
 
 
+# The validators' columns (see models.CrossReference): a longer value is not kept.
+ETAG_LENGTH = 512
+DATE_LENGTH = 64
+
+
+def _validator(value: str | None, limit: int) -> str | None:
+    """A validator worth sending back: short and printable ASCII, as the HTTP grammar
+    has them; anything else means the page is fetched whole next time."""
+    if value and len(value) <= limit and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
 def _row_values(found: Evidence) -> dict[str, Any]:
     alignment, result, archived = found.alignment, found.result, found.archived
     return {
@@ -102,8 +115,8 @@ def _row_values(found: Evidence) -> dict[str, Any]:
         "quote_diff": [list(op) for op in alignment.quote_diff] if alignment else [],
         "http_status": result.status if result else None,
         "fetched_at": result.fetched_at if result else None,
-        "etag": result.etag if result else None,
-        "last_modified": result.last_modified if result else None,
+        "etag": _validator(result.etag if result else None, ETAG_LENGTH),
+        "last_modified": _validator(result.last_modified if result else None, DATE_LENGTH),
         "sha256": archived.sha256 if archived else None,
         "warc_file": archived.locator.warc_file if archived else None,
         "warc_offset": archived.locator.offset if archived else None,

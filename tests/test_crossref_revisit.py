@@ -133,8 +133,39 @@ def test_a_lost_archived_copy_means_the_page_is_fetched_again(
     gather_and_store(session, reuters_claim, registry, archive)
 
     asked = [r for r in outlets.received if r.path == STORY]
-    assert "If-None-Match" not in asked[-1].headers  # the second ask, without validators
+    _first_run, conditional, plain = asked  # the second run asks twice: if changed, then whole
+    assert conditional.headers.get("If-None-Match") == '"v1"'
+    assert "If-None-Match" not in plain.headers
     row = story_row(session, reuters_claim)
     locator = RecordLocator(row.warc_file, row.warc_offset, row.warc_length)
     assert b"NATO as an institution" in archive.read(locator, sha256=row.sha256).body
     assert row.hint == "quote differs"
+
+
+def test_a_304_to_a_plain_request_fails_that_page_only(
+    session: Session, registry, reuters_claim: int, outlets: OutletSimulator, tmp_path: Path
+):
+    outlets.page(STORY, "", status=304)
+
+    gather_and_store(session, reuters_claim, registry, WarcArchive(tmp_path / "archive"))
+
+    row = story_row(session, reuters_claim)
+    assert "304 Not Modified to a request that was not conditional" in row.error
+    assert session.get(Claim, reuters_claim).crossref_state == CrossrefState.DONE
+
+
+def test_validators_too_long_to_keep_are_dropped_and_the_page_kept(
+    session: Session, registry, reuters_claim: int, outlets: OutletSimulator, tmp_path: Path
+):
+    outlets.page(
+        STORY,
+        crossref_world.REUTERS_STORY,
+        etag='"' + "x" * 600 + '"',
+        last_modified="Thu, 25 May 2017 09:00:00 GMT" + " " * 40 + "(a very long comment)",
+    )
+
+    gather_and_store(session, reuters_claim, registry, WarcArchive(tmp_path / "archive"))
+
+    row = story_row(session, reuters_claim)
+    assert (row.etag, row.last_modified) == (None, None)
+    assert row.sha256 and row.hint == "quote differs"

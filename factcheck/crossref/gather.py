@@ -32,6 +32,7 @@ from factcheck.crossref.discover import (
 from factcheck.crossref.feeds import FeedError, parse_feed, parse_sitemap
 from factcheck.crossref.fetcher import (
     GZIP_TYPES,
+    FetchFailed,
     FetchPolicy,
     FetchRequest,
     FetchResult,
@@ -277,12 +278,29 @@ def _fetch_pages(
     fetched = _fetch_once(requests, policy)
     unreadable = []
     for url, outcome in fetched.items():
-        if isinstance(outcome, FetchResult) and outcome.not_modified:
-            try:
-                fetched[url] = pages.revisit(outcome, known[url])
-            except ArchiveError:
-                unreadable.append(url)
-    return fetched | (_fetch_once(unreadable, policy) if unreadable else {})
+        if not (isinstance(outcome, FetchResult) and outcome.not_modified):
+            continue
+        if url not in known:
+            fetched[url] = _unasked_304(url)
+            continue
+        try:
+            fetched[url] = pages.revisit(outcome, known[url])
+        except (ArchiveError, OSError):
+            unreadable.append(url)
+    again = _fetch_once(unreadable, policy) if unreadable else {}
+    for url, outcome in again.items():
+        fetched[url] = (
+            _unasked_304(url)
+            if isinstance(outcome, FetchResult) and outcome.not_modified
+            else outcome
+        )
+    return fetched
+
+
+def _unasked_304(url: str) -> FetchFailed:
+    return FetchFailed(
+        f"{url} answered 304 Not Modified to a request that was not conditional.", url=url
+    )
 
 
 def _evidence_from_page(
