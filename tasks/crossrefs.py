@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from factcheck.config import Settings
 from factcheck.crossref import FetchPolicy, WarcArchive
+from factcheck.crossref.gates import LimiterUnavailable
 from factcheck.crossref.gather import gather_batch
 from factcheck.crossrefs import (
     claim_to_check,
@@ -31,7 +32,10 @@ GATHER_BATCH = 8
 
 
 @celery_app.task(
-    name=GATHER_TASK, autoretry_for=(DatabaseUnavailable,), retry_backoff=True, max_retries=5
+    name=GATHER_TASK,
+    autoretry_for=(DatabaseUnavailable, LimiterUnavailable),
+    retry_backoff=True,
+    max_retries=5,
 )
 def gather_crossrefs(*claim_ids: int) -> int:
     """Gather the cross-references of a batch of claims (one or more ids; claims taken by
@@ -60,7 +64,7 @@ def gather_crossrefs(*claim_ids: int) -> int:
                 len(store_evidence(session, claim_id, found))
                 for claim_id, found in zip(taken, evidence, strict=True)
             )
-    except DatabaseUnavailable:
+    except (DatabaseUnavailable, LimiterUnavailable):
         # Passing trouble: hand the claims back for the retry (or, failing that, the sweep).
         with session_scope(config.database_url) as session:
             for claim_id in taken:
@@ -84,6 +88,7 @@ def _policy(config: Settings) -> FetchPolicy:
         max_bytes=config.max_article_bytes,
         slots_dir=config.instance_dir / "host-slots",
         limiter_url=config.fetch_limiter_url,
+        limiter_prefix=config.broker_key_prefix,
     )
 
 

@@ -27,7 +27,7 @@ from factcheck.crossref.fetcher import (
 )
 from factcheck.crossref.gates import _Turns
 from factcheck.fetch import USER_AGENT, FetchError
-from tests.harness import REDIS_URL, OutletSimulator, RedisServer
+from tests.harness import REDIS_URL, OutletSimulator, RedisServer, free_port
 
 LOOPBACK = ("127.0.0.1", "localhost")
 STORY = "<html><body><p>NATO as an institution will join the coalition.</p></body></html>"
@@ -438,3 +438,31 @@ def test_a_malformed_retry_after_is_an_ordinary_retryable_failure(outlets: Outle
     result = fetch_one(outlets.url("/busy"), retries=0)
 
     assert isinstance(result, FetchFailed) and result.retryable
+
+
+def test_installs_sharing_one_redis_keep_their_limits_apart(shared_redis):
+    host = f"apart-{time.monotonic_ns()}.example"
+    ours = gates.SharedLimits(gates.Limiter(shared_redis, "ours:"), host, 1)
+    theirs = gates.SharedLimits(gates.Limiter(shared_redis, "theirs:"), host, 1)
+
+    token = ours.try_slot()
+
+    assert token is not None
+    assert ours.try_slot() is None  # our one slot is taken
+    assert theirs.try_slot() is not None  # another install's is not
+    ours.release(token)
+    assert ours.try_slot() is not None
+
+
+def test_an_unreachable_limiter_stops_the_batch_instead_of_failing_each_page(
+    outlets: OutletSimulator,
+):
+    outlets.page("/story", STORY)
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    policy = FetchPolicy(
+        allow_hosts=("127.0.0.1",), obey_robots=False, min_delay=0, limiter_url=closed
+    )
+
+    with pytest.raises(gates.LimiterUnavailable, match="cannot be reached"):
+        fetch_all([outlets.url("/story")], policy)
+    assert outlets.requests == []

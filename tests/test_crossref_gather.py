@@ -268,3 +268,32 @@ def test_a_gzipped_sitemap_that_unpacks_too_far_is_refused():
 
     with pytest.raises(FeedError, match="unpacks to more than 50 MB"):
         parse_sitemap(bomb, sitemap_url="bomb.xml.gz")
+
+
+def test_an_index_offers_the_sitemaps_nearest_the_claims_date_first():
+    index = """<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://outlet.example/undated-old.xml</loc></sitemap>
+<sitemap><loc>https://outlet.example/2017-04.xml</loc><lastmod>2017-04-30</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/2017-06.xml</loc><lastmod>2017-06-30</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/2017-05.xml</loc><lastmod>2017-05-31</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/undated-new.xml</loc></sitemap>
+</sitemapindex>"""
+
+    children = parse_sitemap(index, around=datetime(2017, 5, 25, tzinfo=UTC)).sitemaps
+
+    assert children == [
+        "https://outlet.example/2017-05.xml",
+        "https://outlet.example/2017-06.xml",
+        "https://outlet.example/undated-new.xml",
+        "https://outlet.example/undated-old.xml",
+    ]  # April ended before the window opened
+
+
+def test_a_gzipped_sitemap_of_several_members_is_read_whole():
+    head = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    tail = b"<url><loc>https://outlet.example/story</loc></url></urlset>"
+
+    sitemap = parse_sitemap(gzip.compress(head) + gzip.compress(tail))
+
+    assert [c.url for c in sitemap.candidates] == ["https://outlet.example/story"]

@@ -66,17 +66,23 @@ def parse_xml(data: bytes | str, what: str = "the document") -> Element:
 
 
 def gunzip(data: bytes, what: str) -> bytes:
-    """A gzip file's content, up to MAX_SITEMAP_BYTES."""
-    unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    try:
-        content = unpacker.decompress(data, MAX_SITEMAP_BYTES + 1)
-    except zlib.error as error:
-        raise FeedError(f"Could not read {what}: it is not a valid gzip file ({error}).") from error
-    if len(content) > MAX_SITEMAP_BYTES:
-        raise FeedError(
-            f"Refused {what}: it unpacks to more than {MAX_SITEMAP_BYTES // 1048576} MB."
-        )
-    return content
+    """A gzip file's content (every member of it), up to MAX_SITEMAP_BYTES."""
+    content = bytearray()
+    rest = data
+    while rest:
+        unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        try:
+            content += unpacker.decompress(rest, MAX_SITEMAP_BYTES + 1 - len(content))
+        except zlib.error as error:
+            raise FeedError(
+                f"Could not read {what}: it is not a valid gzip file ({error})."
+            ) from error
+        if len(content) > MAX_SITEMAP_BYTES:
+            raise FeedError(
+                f"Refused {what}: it unpacks to more than {MAX_SITEMAP_BYTES // 1048576} MB."
+            )
+        rest = unpacker.unused_data
+    return bytes(content)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -157,14 +163,24 @@ def parse_sitemap(
 
 
 def _children(index: Element, around: datetime | None, window: timedelta) -> list[str]:
-    children = []
+    """The child sitemaps worth reading, most promising first: those last modified
+    nearest the claim's date, then the undated ones from the end of the index (indexes
+    tend to add new sitemaps there). One last modified before the window opened cannot
+    hold a page from it."""
+    dated: list[tuple[float, str]] = []
+    undated: list[str] = []
     for sitemap in index.iter(f"{SITEMAP_NS}sitemap"):
         location = _text(sitemap, f"{SITEMAP_NS}loc")
         modified = parse_date(_text(sitemap, f"{SITEMAP_NS}lastmod"))
-        too_old = around is not None and modified is not None and modified < as_utc(around) - window
-        if location and not too_old:
-            children.append(location)
-    return children
+        if not location:
+            continue
+        if modified is None:
+            undated.append(location)
+        elif around is None:
+            dated.append((-modified.timestamp(), location))  # newest first
+        elif modified >= as_utc(around) - window:
+            dated.append((abs((modified - as_utc(around)).total_seconds()), location))
+    return [location for _rank, location in sorted(dated)] + undated[::-1]
 
 
 def _sitemap_page(url: Element) -> Candidate:

@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from factcheck.crossref.gates import hold_off, host_turn
+from factcheck.crossref.gates import Limiter, LimiterUnavailable, hold_off, host_turn
 from factcheck.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
@@ -143,6 +143,7 @@ class FetchPolicy:
     # A Redis shared by workers on many machines: with it, `per_host_limit` and
     # `min_delay` hold across all of them (and replace the slots folder).
     limiter_url: str | None = None
+    limiter_prefix: str = ""  # of the Redis keys: several installs may share one Redis
     # The longest pause a server's Retry-After is granted before a retry; one asking for
     # longer fails the fetch at once (retryable: a later gathering may try again).
     max_retry_after: float = 30.0
@@ -163,6 +164,7 @@ class Fetcher:
 
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy()
+        self._limiter = _limiter(self.policy)
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._client: httpx.AsyncClient | None = None
@@ -207,6 +209,8 @@ class Fetcher:
             return await self.fetch(request, content_types=content_types)
         except FetchError as error:
             return error
+        except LimiterUnavailable:
+            raise  # not this URL's failure: the whole batch waits for the limits to return
         except Exception as error:
             # An answer no rule foresaw fails its own URL, not the batch around it.
             url = request if isinstance(request, str) else request.url
@@ -276,7 +280,7 @@ class Fetcher:
             error.retry_after,
             limit=self.policy.per_host_limit,
             slots_dir=self.policy.slots_dir,
-            limiter_url=self.policy.limiter_url,
+            limiter=self._limiter,
         )
         return max(backoff, error.retry_after)
 
@@ -316,7 +320,7 @@ class Fetcher:
             limit=self.policy.per_host_limit,
             min_delay=max(self.policy.min_delay, self._crawl_delay(url)),
             slots_dir=self.policy.slots_dir,
-            limiter_url=self.policy.limiter_url,
+            limiter=self._limiter,
         )
 
     def _crawl_delay(self, url: str) -> float:
@@ -493,6 +497,19 @@ def _result(requested_url: str, answer: _Answer) -> FetchResult:
         http_version=response.http_version,
         request_headers=dict(response.request.headers.items()),
     )
+
+
+def _limiter(policy: FetchPolicy) -> Limiter | None:
+    """The shared limits, with a slot held no longer than a request may wait and try:
+    a pause the host asked for, the Crawl-delays of those ahead, one attempt, a margin."""
+    if not policy.limiter_url:
+        return None
+    longest = (
+        policy.max_retry_after
+        + policy.per_host_limit * max(policy.min_delay, policy.max_crawl_delay)
+        + policy.timeout
+    )
+    return Limiter(policy.limiter_url, policy.limiter_prefix, lease=longest + 30.0)
 
 
 def fetch_all(

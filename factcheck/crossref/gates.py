@@ -10,7 +10,7 @@ request that already holds one of its process's turns looks for a free slot, and
 while another process holds the rest, so a single worker process never polls.
 
 Workers on many machines share a host's slots and its next start time in Redis instead
-(`limiter_url`): each slot is a lease that ends by itself, so a dead worker frees its own.
+(`Limiter`): each slot is a lease that ends by itself, so a dead worker frees its own.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -133,38 +133,70 @@ class _Turns:
         self.release()
 
 
+class LimiterUnavailable(RuntimeError):
+    """The Redis that holds the shared per-host limits cannot be reached: passing trouble
+    for the whole batch (its task hands its claims back), not a failure of one page."""
+
+
+@dataclass(frozen=True)
+class Limiter:
+    """Where workers on many machines share per-host limits: a Redis, the prefix of its
+    keys (one per install), and how long a slot is held at most before it frees itself
+    (longer than the longest wait and attempt a request may make)."""
+
+    url: str
+    prefix: str = ""
+    lease: float = SHARED_LEASE
+
+
 @cache
 def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    # Bounded waits: a Redis that hangs must not hold a worker's requests forever.
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 class SharedLimits:
     """A host's slots and its next start, in Redis: shared by every worker process of
-    every machine that names the same Redis."""
+    every machine that names the same Redis (and key prefix)."""
 
-    def __init__(self, url: str, host: str, limit: int) -> None:
-        client = _redis(url)
+    def __init__(self, limiter: Limiter, host: str, limit: int) -> None:
+        client = _redis(limiter.url)
+        self._url = limiter.url
         self._limit = limit
-        self._slots = f"factcheck:host-slots:{host}"
-        self._next = f"factcheck:host-next:{host}"
+        self._lease_ms = int(limiter.lease * 1000)
+        self._slots = f"{limiter.prefix}factcheck:host-slots:{host}"
+        self._next = f"{limiter.prefix}factcheck:host-next:{host}"
         self._acquire = client.register_script(_ACQUIRE)
         self._reserve = client.register_script(_RESERVE)
         self._client = client
 
     def try_slot(self) -> str | None:
         token = uuid.uuid4().hex
-        lease = int(SHARED_LEASE * 1000)
-        taken = self._acquire(keys=[self._slots], args=[self._limit, lease, token])
+        with self._reachable():
+            taken = self._acquire(keys=[self._slots], args=[self._limit, self._lease_ms, token])
         return token if taken else None
 
     def release(self, token: str) -> None:
-        self._client.zrem(self._slots, token)
+        with self._reachable():
+            self._client.zrem(self._slots, token)
 
     def reserve_start(self, min_delay: float) -> float:
-        return int(self._reserve(keys=[self._next], args=[int(min_delay * 1000), 0])) / 1000
+        with self._reachable():
+            waited = self._reserve(keys=[self._next], args=[int(min_delay * 1000), 0])
+        return int(waited) / 1000
 
     def hold_off(self, seconds: float) -> None:
-        self._reserve(keys=[self._next], args=[int(seconds * 1000), 1])
+        with self._reachable():
+            self._reserve(keys=[self._next], args=[int(seconds * 1000), 1])
+
+    @contextmanager
+    def _reachable(self) -> Iterator[None]:
+        try:
+            yield
+        except redis.RedisError as error:
+            raise LimiterUnavailable(
+                f"The shared per-host limits at {self._url} cannot be reached: {error}"
+            ) from error
 
 
 class HostGate:
@@ -269,19 +301,19 @@ class _Gates:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._gates: dict[tuple[str, int, Path | None, str | None], HostGate] = {}
+        self._gates: dict[tuple[str, int, Path | None, Limiter | None], HostGate] = {}
         self._users: dict[HostGate, int] = {}
 
     def check_out(
-        self, host: str, limit: int, slots_dir: Path | None, limiter_url: str | None
+        self, host: str, limit: int, slots_dir: Path | None, limiter: Limiter | None
     ) -> HostGate:
-        key = (host, limit, slots_dir, limiter_url)
+        key = (host, limit, slots_dir, limiter)
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
                 if len(self._gates) >= MAX_GATES:
                     self._drop_idle()
-                shared = SharedLimits(limiter_url, host, limit) if limiter_url else None
+                shared = SharedLimits(limiter, host, limit) if limiter else None
                 gate = self._gates[key] = HostGate(host, limit, slots_dir, shared)
             self._users[gate] = self._users.get(gate, 0) + 1
             return gate
@@ -316,13 +348,13 @@ async def host_turn(
     limit: int,
     min_delay: float,
     slots_dir: Path | None,
-    limiter_url: str | None = None,
+    limiter: Limiter | None = None,
 ) -> AsyncIterator[None]:
     """Wait for a turn at `host`, shared with every thread of the process (and with every
     process of the machine when `slots_dir` is given, of every machine with a
-    `limiter_url`); hold it for the block. The request starts at least `min_delay` after
+    `limiter`); hold it for the block. The request starts at least `min_delay` after
     the last one to the host."""
-    gate = _GATES.check_out(host, limit, slots_dir, limiter_url)
+    gate = _GATES.check_out(host, limit, slots_dir, limiter)
     try:
         async with gate.turn(min_delay):
             yield
@@ -336,11 +368,11 @@ def hold_off(
     *,
     limit: int,
     slots_dir: Path | None,
-    limiter_url: str | None = None,
+    limiter: Limiter | None = None,
 ) -> None:
     """No request starts to `host` for `seconds`: from this process, or from any with
-    the same `limiter_url`."""
-    gate = _GATES.check_out(host, limit, slots_dir, limiter_url)
+    the same `limiter`."""
+    gate = _GATES.check_out(host, limit, slots_dir, limiter)
     try:
         gate.hold_off(seconds)
     finally:
