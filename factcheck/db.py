@@ -4,12 +4,14 @@ open their own with `session_scope`."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, update
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -41,13 +43,33 @@ def get_engine(database_url: str) -> Engine:
         )
         event.listen(engine, "connect", _enable_sqlite_concurrency)
         return engine
-    return create_engine(
-        database_url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        json_serializer=canonical_json,
+    engine = create_engine(
+        database_url, pool_size=10, max_overflow=10, json_serializer=canonical_json
     )
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A pooled connection idle this long is checked before use (a database restart or a
+# proxy's idle timeout may have cut it); one in steady use is not, since a check costs a
+# round trip on every request. A cut that comes while connections are busy fails the
+# request that meets it, and the pool then renews all its connections.
+IDLE_BEFORE_CHECK = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is not None and time.monotonic() - checked_in_at < IDLE_BEFORE_CHECK:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+    except Exception as error:  # whatever the driver raises for a dead connection
+        raise DisconnectionError("the pooled connection was closed") from error
 
 
 @contextmanager

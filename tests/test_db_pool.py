@@ -1,0 +1,58 @@
+"""Pooled PostgreSQL connections that the server cut (a restart, a proxy's idle timeout)
+are found and replaced: an idle one before it is used, a busy one after the one request
+that met it."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
+
+from factcheck import db
+from factcheck.db import get_engine, session_scope
+
+
+@pytest.fixture
+def postgres(stack):
+    engine = get_engine(stack.settings.database_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the pool's checks are PostgreSQL's")
+    return stack.settings.database_url
+
+
+def pooled_backend(database_url: str) -> int:
+    """The server process of the connection the pool hands out next (the one it holds)."""
+    with session_scope(database_url) as session:
+        return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def cut(database_url: str, backend: int) -> None:
+    """What a server restart does to a pooled connection: the server ends it (from a
+    connection of its own; other processes' connections are left alone)."""
+    dsn = make_url(database_url).set(drivername="postgresql")
+    with psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True) as own:
+        own.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+
+def query(database_url: str) -> int:
+    with session_scope(database_url) as session:
+        return session.execute(text("SELECT 1")).scalar_one()
+
+
+def test_an_idle_connection_that_was_cut_is_replaced_before_use(postgres, monkeypatch):
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 0.0)
+    cut(postgres, pooled_backend(postgres))
+
+    assert query(postgres) == 1
+
+
+def test_a_busy_connection_that_was_cut_fails_one_request_and_the_pool_recovers(
+    postgres, monkeypatch
+):
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 3600.0)
+    cut(postgres, pooled_backend(postgres))
+
+    with pytest.raises(OperationalError):
+        query(postgres)
+    assert query(postgres) == 1
