@@ -67,9 +67,11 @@ def test_a_reviewers_figure_opens_the_claims_they_decided(
 
     page.wait_for_url("**/queue?*reviewer=ann*")
     sync_api.expect(page.locator("tr[data-claim-id]")).to_have_count(2)
-    # The dashboard's filter stays while another one changes in place.
+    # The dashboard's filter stays while another one changes in place (once the page
+    # has settled: htmx binds the filter form when the boosted page is swapped in).
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Text").fill("a")
-    sync_api.expect(page).to_have_url(re.compile(r"q=a&.*reviewer=ann"))
+    sync_api.expect(page).to_have_url(re.compile(r"q=a&.*reviewer=ann"), timeout=15_000)
 
 
 def test_the_audit_log_filters_in_place(admin_page, live_server, session):

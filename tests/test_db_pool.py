@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from factcheck import db
 from factcheck.db import get_engine, session_scope
+from tests.harness import wait_for
 
 
 @pytest.fixture
@@ -33,6 +34,10 @@ def cut(database_url: str, backend: int) -> None:
     dsn = make_url(database_url).set(drivername="postgresql")
     with psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True) as own:
         own.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        # The signal is sent at once, the process ends a moment later: wait for it, or
+        # the pool's check may still find it alive.
+        gone = "SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = %s)"
+        wait_for(lambda: own.execute(gone, (backend,)).fetchone()[0], timeout=10)
 
 
 def query(database_url: str) -> int:
