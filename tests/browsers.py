@@ -53,6 +53,9 @@ def short_lease_server(stack: Stack, clean_database: None) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     sync_api = pytest.importorskip("playwright.sync_api")
+    # Assertions wait as long as page actions do (20 s): a loaded CI machine is slow,
+    # and a wait that ends early only makes the test flaky, never stricter.
+    sync_api.expect.set_options(timeout=20_000)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
