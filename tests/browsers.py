@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from factcheck.models import Role
 from factcheck.web import create_app
 from tests.harness import Stack
 
@@ -72,3 +73,22 @@ def logged_in_page(browser, live_server: str, username: str):
     opened.get_by_role("button", name="Log in").click()
     opened.get_by_role("button", name="Log out").wait_for()
     return context, opened
+
+
+def _page_of(browser, live_server: str, make_user, username: str, role: Role) -> Iterator[object]:
+    make_user(username, role)
+    context, opened = logged_in_page(browser, live_server, username)
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def editor_page(browser, live_server, make_user) -> Iterator[object]:
+    """An editor logged in through the login form."""
+    yield from _page_of(browser, live_server, make_user, "edna", Role.EDITOR)
+
+
+@pytest.fixture
+def admin_page(browser, live_server, make_user) -> Iterator[object]:
+    """An admin logged in through the login form."""
+    yield from _page_of(browser, live_server, make_user, "ada", Role.ADMIN)

@@ -4,33 +4,14 @@ its list, and the audit log filtered in place."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from factcheck.models import Role
-from tests.browsers import logged_in_page
 from tests.dashboard_data import seed
 from tests.test_audit_chain import log_events
 
 pytestmark = [pytest.mark.browser]
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def editor_page(browser, live_server, make_user) -> Iterator[object]:
-    make_user("eddie", Role.EDITOR)
-    context, opened = logged_in_page(browser, live_server, "eddie")
-    yield opened
-    context.close()
-
-
-@pytest.fixture
-def admin_page(browser, live_server, make_user) -> Iterator[object]:
-    make_user("ada", Role.ADMIN)
-    context, opened = logged_in_page(browser, live_server, "ada")
-    yield opened
-    context.close()
 
 
 def test_the_dashboard_draws_the_chart_and_a_bar_opens_that_days_claims(

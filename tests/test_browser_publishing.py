@@ -4,13 +4,12 @@ the public page shows the verdict and carries the ClaimReview for search engines
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session
 
-from factcheck.models import Article, ClaimStatus, Role, User
-from tests.browsers import logged_in_page
+from factcheck.models import Article, ClaimStatus, User
 from tests.helpers import give_verdict, split_now
 
 pytestmark = [pytest.mark.browser]
@@ -25,14 +24,6 @@ def disputed_claim(session: Session, demo_text: str, make_user: Callable[..., Us
         session, make_user("rosa"), claim, ClaimStatus.DISPUTED, "Reuters printed it otherwise."
     )
     return claim.id
-
-
-@pytest.fixture
-def editor_page(browser, live_server, make_user) -> Iterator[object]:
-    make_user("edna", Role.EDITOR)
-    context, opened = logged_in_page(browser, live_server, "edna")
-    yield opened
-    context.close()
 
 
 def test_a_published_review_is_read_without_an_account(

@@ -3,13 +3,12 @@ on paper (print media), as a PDF download, and reopens a verdict from it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session
 
-from factcheck.models import Article, ClaimStatus, Role, User
-from tests.browsers import logged_in_page
+from factcheck.models import Article, ClaimStatus, User
 from tests.helpers import give_verdict, split_now
 
 pytestmark = [pytest.mark.browser]
@@ -22,14 +21,6 @@ def decided_demo(session: Session, demo_text: str, make_user: Callable[..., User
     first = min(article.claims, key=lambda claim: claim.position)
     give_verdict(session, make_user("rosa"), first, ClaimStatus.VERIFIED, "Matches the communiqué.")
     return article
-
-
-@pytest.fixture
-def editor_page(browser, live_server, make_user) -> Iterator[object]:
-    make_user("edna", Role.EDITOR)
-    context, opened = logged_in_page(browser, live_server, "edna")
-    yield opened
-    context.close()
 
 
 def test_an_editor_opens_the_report_from_the_article_and_sees_it_is_not_finished(
