@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -172,13 +172,16 @@ def create_token(session: Session, *, username: str, name: str, actor: str) -> N
     return NewToken(token, record)
 
 
+# Built once: the JSON API looks a token up on every request.
+USER_BY_TOKEN = (
+    select(User)
+    .join(ApiToken, col(ApiToken.user_id) == User.id)
+    .where(ApiToken.token_sha256 == bindparam("digest"), col(User.active).is_(True))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    user = session.exec(
-        select(User)
-        .join(ApiToken, col(ApiToken.user_id) == User.id)
-        .where(ApiToken.token_sha256 == _token_digest(token), col(User.active).is_(True))
-    ).first()
-    return user
+    return session.exec(USER_BY_TOKEN, params={"digest": _token_digest(token)}).first()
 
 
 def list_users(session: Session) -> list[User]:

@@ -8,13 +8,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, event, update
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
-
-Row = TypeVar("Row", bound=SQLModel)
 
 
 def _enable_sqlite_concurrency(dbapi_connection: Any, _record: Any) -> None:
@@ -98,15 +96,5 @@ def compare_and_set(
     return changed.rowcount == 1
 
 
-def compare_and_set_returning(
-    session: Session, model: type[Row], row_id: int, *conditions: Any, **values: Any
-) -> Row | None:
-    """`compare_and_set` that hands back the changed row (None when the conditions did not
-    hold): one statement where an UPDATE and a SELECT would be two."""
-    return session.execute(
-        update(model)
-        .where(model.id == row_id, *conditions)
-        .values(**values)
-        .returning(model)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).scalar_one_or_none()
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

@@ -112,6 +112,8 @@ def _outlet_from_table(table: dict, source: str) -> Outlet:
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{source}: an [[outlets]] entry has no name")
+    if any(ord(character) < 32 for character in name):
+        raise RegistryError(f"{source}: outlet {name!r}: a name is one line of plain text")
 
     def strings(key: str) -> tuple[str, ...]:
         value = table.get(key, [])

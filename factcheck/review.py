@@ -9,16 +9,17 @@ transaction; the caller commits.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_
+from sqlalchemy import Row, Select, bindparam, exists, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
-from factcheck.db import compare_and_set, compare_and_set_returning
+from factcheck.db import compare_and_set, on_postgresql
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import (
     Article,
@@ -47,26 +48,96 @@ class ReviewFilter:
     speaker: str | None = None
     kind: ClaimKind | None = None
 
-    def conditions(self) -> list[Any]:
-        conditions: list[Any] = []
-        if self.article_id is not None:
-            conditions.append(Claim.article_id == self.article_id)
-        if self.outlet:
-            cited = (
-                select(ClaimOutlet.claim_id)
-                .join(Outlet, col(Outlet.id) == ClaimOutlet.outlet_id)
-                .where(Outlet.name == self.outlet)
-            )
-            conditions.append(col(Claim.id).in_(cited))
-        if self.speaker:
-            conditions.append(col(Claim.speaker).ilike(like_pattern(self.speaker), escape="\\"))
-        if self.kind:
-            conditions.append(Claim.kind == self.kind)
-        return conditions
+    def parameters(self) -> dict[str, Any]:
+        """The filter's values, by the name of the condition that takes each (the
+        conditions are written once, with bound parameters, see `_filter_condition`)."""
+        values = {
+            "article_id": self.article_id,
+            "outlet": self.outlet or None,
+            "speaker": like_pattern(self.speaker) if self.speaker else None,
+            "kind": self.kind,
+        }
+        return {f"filter_{name}": value for name, value in values.items() if value is not None}
 
 
-def _lease_is_free(now: datetime) -> Any:
-    return or_(col(Claim.leased_by_id).is_(None), col(Claim.lease_expires_at) < now)
+def _filter_condition(parameter: str) -> Any:
+    if parameter == "filter_article_id":
+        return CLAIM.c.article_id == bindparam(parameter)
+    if parameter == "filter_outlet":
+        cited = (
+            select(ClaimOutlet.claim_id)
+            .join(Outlet, col(Outlet.id) == ClaimOutlet.outlet_id)
+            .where(Outlet.name == bindparam(parameter))
+        )
+        return CLAIM.c.id.in_(cited)
+    if parameter == "filter_speaker":
+        return CLAIM.c.speaker.ilike(bindparam(parameter), escape="\\")
+    return CLAIM.c.kind == bindparam(parameter)
+
+
+CLAIM = Claim.__table__  # type: ignore[attr-defined]
+VERDICT = Verdict.__table__  # type: ignore[attr-defined]
+# Outlet names are joined with a control character no name contains (outlets.py).
+CITED_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """A claim as the statement that leased or decided it returned it, with the names of
+    the outlets it cites: the review loop's API answers from this, without the ORM."""
+
+    id: int
+    article_id: int
+    position: int
+    text: str
+    start: int
+    end: int
+    speaker: str | None
+    kind: ClaimKind
+    checkworthiness: float
+    status: ClaimStatus
+    fingerprint: str
+    version: int
+    leased_by_id: int | None
+    cited_outlets: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ClaimRecord:
+        cited = row.cited_outlets
+        return cls(
+            **{name: getattr(row, name) for name in CLAIM_FIELDS},
+            cited_outlets=tuple(sorted(cited.split(CITED_SEPARATOR) if cited else ())),
+        )
+
+    @classmethod
+    def of(cls, claim: Claim) -> ClaimRecord:
+        return cls(
+            **{name: getattr(claim, name) for name in CLAIM_FIELDS},
+            cited_outlets=tuple(sorted(outlet.name for outlet in claim.outlets)),
+        )
+
+
+# The record's fields that are the claim's own columns.
+CLAIM_FIELDS = tuple(f.name for f in fields(ClaimRecord) if f.name != "cited_outlets")
+
+
+def _record_columns() -> list[Any]:
+    cited = (
+        select(func.aggregate_strings(Outlet.name, CITED_SEPARATOR))
+        .select_from(ClaimOutlet)
+        .join(Outlet, col(Outlet.id) == ClaimOutlet.outlet_id)
+        .where(col(ClaimOutlet.claim_id) == CLAIM.c.id)
+        .correlate(CLAIM)
+        .scalar_subquery()
+    )
+    return [*(CLAIM.c[name] for name in CLAIM_FIELDS), cited.label("cited_outlets")]
+
+
+RECORD_COLUMNS = _record_columns()
+
+
+def _lease_is_free(now: Any) -> Any:
+    return or_(CLAIM.c.leased_by_id.is_(None), CLAIM.c.lease_expires_at < now)
 
 
 def _event(session: Session, user: User | None, action: str, claim_id: int, **changes: Any) -> None:
@@ -80,48 +151,143 @@ def _event(session: Session, user: User | None, action: str, claim_id: int, **ch
     )
 
 
+# The statements of the review loop are built once, with bound parameters: building
+# and hashing a statement on every request cost more than running it.
+HELD_OR_PINNED = select(
+    select(CLAIM.c.id)
+    .where(
+        CLAIM.c.leased_by_id == bindparam("user_id"),
+        CLAIM.c.status == ClaimStatus.PENDING,
+        CLAIM.c.lease_expires_at > bindparam("now"),
+    )
+    .order_by(CLAIM.c.lease_expires_at.desc())
+    .limit(1)
+    .scalar_subquery()
+    .label("held"),
+    exists().where(col(Article.pinned)).label("any_pinned"),
+)
+LEASE = (
+    update(CLAIM)
+    .where(
+        CLAIM.c.id == bindparam("claim_id"),
+        CLAIM.c.status == ClaimStatus.PENDING,
+        _lease_is_free(bindparam("now")),
+    )
+    .values(leased_by_id=bindparam("holder"), lease_expires_at=bindparam("until"))
+    .returning(*RECORD_COLUMNS)
+)
+RENEW = (
+    update(CLAIM)
+    .where(
+        CLAIM.c.id == bindparam("claim_id"),
+        CLAIM.c.leased_by_id == bindparam("holder"),
+        CLAIM.c.status == ClaimStatus.PENDING,
+    )
+    .values(lease_expires_at=bindparam("until"))
+    .returning(*RECORD_COLUMNS)
+)
+
+
 def held_claim(session: Session, *, user: User, now: datetime) -> Claim | None:
     """The claim this reviewer holds a live lease on, if any."""
-    return session.exec(
-        select(Claim)
-        .where(
-            Claim.leased_by_id == user.id,
-            Claim.status == ClaimStatus.PENDING,
-            col(Claim.lease_expires_at) > now,
-        )
-        .order_by(col(Claim.lease_expires_at).desc())
-    ).first()
+    held = session.execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one().held
+    return None if held is None else _claim(session, held)
 
 
-def _next_candidate(
-    session: Session, *, now: datetime, review_filter: ReviewFilter, skip: Collection[int]
-) -> tuple[int, int | None] | None:
+@cache
+def _candidate_query(parameters: frozenset[str], skipping: bool, pinned_only: bool) -> Select:
     """The queue's order: claims of pinned articles first, then the most check-worthy,
-    then the oldest article (article ids grow with age). Each step reads the partial
-    index ix_claim_pending_priority and stops at the first free row: its id, and who
-    held its expired lease, if anyone."""
+    then the oldest article (article ids grow with age). It reads the partial index
+    ix_claim_pending_priority and stops at the first free row: its id, and who held its
+    expired lease, if anyone. One statement per shape of filter, built once."""
     conditions = [
-        Claim.status == ClaimStatus.PENDING,
-        _lease_is_free(now),
-        *review_filter.conditions(),
+        CLAIM.c.status == ClaimStatus.PENDING,
+        _lease_is_free(bindparam("now")),
+        *(_filter_condition(parameter) for parameter in sorted(parameters)),
     ]
-    if skip:
-        conditions.append(col(Claim.id).not_in(list(skip)))
-    pinned = session.exec(select(Article.id).where(col(Article.pinned))).all()
-    scopes = ([col(Claim.article_id).in_(pinned)], []) if pinned else ([],)
-    for scope in scopes:
-        query = (
-            select(Claim.id, Claim.leased_by_id)
-            .where(*conditions, *scope)
-            .order_by(col(Claim.checkworthiness).desc(), col(Claim.article_id), col(Claim.id))
-            .limit(1)
-            # PostgreSQL: concurrent reviewers pass over each other's candidate row
-            # instead of waiting for it; SQLite ignores this and serialises the writes.
-            .with_for_update(skip_locked=True)
+    if skipping:
+        conditions.append(CLAIM.c.id.not_in(bindparam("skip", expanding=True)))
+    if pinned_only:
+        conditions.append(CLAIM.c.article_id.in_(select(Article.id).where(col(Article.pinned))))
+    return (
+        select(CLAIM.c.id, CLAIM.c.leased_by_id.label("previous_holder"))
+        .where(*conditions)
+        .order_by(CLAIM.c.checkworthiness.desc(), CLAIM.c.article_id, CLAIM.c.id)
+        .limit(1)
+        # PostgreSQL: concurrent reviewers pass over each other's candidate row instead
+        # of waiting for it; SQLite ignores this and serialises the writes.
+        .with_for_update(skip_locked=True)
+    )
+
+
+@cache
+def _leasing(candidate: Select) -> Any:
+    chosen = candidate.cte("chosen")
+    return (
+        update(CLAIM)
+        .where(CLAIM.c.id == chosen.c.id)
+        .values(leased_by_id=bindparam("holder"), lease_expires_at=bindparam("until"))
+        .returning(*RECORD_COLUMNS, chosen.c.previous_holder)
+    )
+
+
+def _take_in_one_statement(
+    session: Session, candidate: Select, values: dict[str, Any]
+) -> tuple[Row[Any], int | None] | None:
+    """PostgreSQL: the first free row is locked (passing over rows other reviewers are
+    taking) and leased by the same statement, so there is no race to lose."""
+    leased = session.execute(_leasing(candidate), values).first()
+    return None if leased is None else (leased, leased.previous_holder)
+
+
+def _take_after_reading(
+    session: Session, candidate: Select, values: dict[str, Any]
+) -> tuple[Row[Any], int | None] | None:
+    """SQLite: read the first free row, then lease it if it is still free; a reviewer
+    who lost the race to another reads again."""
+    for _attempt in range(MAX_TAKE_ATTEMPTS):
+        found = session.execute(candidate, values).first()
+        if found is None:
+            return None
+        leased = session.execute(LEASE, {**values, "claim_id": found.id}).first()
+        if leased is not None:
+            return leased, found.previous_holder
+    return None
+
+
+def lease_next(
+    session: Session,
+    *,
+    user: User,
+    now: datetime,
+    lease_for: timedelta,
+    review_filter: ReviewFilter | None = None,
+    skip: Collection[int] = (),
+) -> ClaimRecord | None:
+    """Lease the next claim to the reviewer (or renew the one they hold)."""
+    until = now + lease_for
+    state = session.execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one()
+    if state.held is not None and state.held not in skip:
+        renewed = session.execute(
+            RENEW, {"claim_id": state.held, "holder": user.id, "until": until}
+        ).first()
+        if renewed is not None:
+            return ClaimRecord.from_row(renewed)
+    parameters = (review_filter or ReviewFilter()).parameters()
+    values = {**parameters, "now": now, "skip": list(skip), "holder": user.id, "until": until}
+    take = _take_in_one_statement if on_postgresql(session) else _take_after_reading
+    for pinned_only in (True, False) if state.any_pinned else (False,):
+        taken = take(
+            session, _candidate_query(frozenset(parameters), bool(skip), pinned_only), values
         )
-        row = session.exec(query).first()
-        if row is not None:
-            return row[0], row[1]
+        if taken is not None:
+            leased, previous_holder = taken
+            if previous_holder is not None:
+                _event(
+                    session, None, "lease.expired", leased.id, before={"leased_by": previous_holder}
+                )
+            _event(session, user, "lease.taken", leased.id, after={"until": until.isoformat()})
+            return ClaimRecord.from_row(leased)
     return None
 
 
@@ -134,41 +300,11 @@ def take_next(
     review_filter: ReviewFilter | None = None,
     skip: Collection[int] = (),
 ) -> Claim | None:
-    """Lease the next claim to the reviewer (or renew the one they hold)."""
-    held = held_claim(session, user=user, now=now)
-    if held is not None and held.id not in skip:
-        return renew_lease(session, user=user, claim_id=held.id, now=now, lease_for=lease_for)
-    for _attempt in range(MAX_TAKE_ATTEMPTS):
-        candidate = _next_candidate(
-            session, now=now, review_filter=review_filter or ReviewFilter(), skip=skip
-        )
-        if candidate is None:
-            return None
-        claim_id, previous_holder = candidate
-        claim = compare_and_set_returning(
-            session,
-            Claim,
-            claim_id,
-            Claim.status == ClaimStatus.PENDING,
-            _lease_is_free(now),
-            leased_by_id=user.id,
-            lease_expires_at=now + lease_for,
-        )
-        if claim is not None:
-            if previous_holder is not None:
-                _event(
-                    session, None, "lease.expired", claim_id, before={"leased_by": previous_holder}
-                )
-            _event(
-                session,
-                user,
-                "lease.taken",
-                claim_id,
-                after={"until": (now + lease_for).isoformat()},
-            )
-            return claim
-        # Another reviewer took it between our read and our write: pick again.
-    return None
+    """`lease_next`, as the claim itself (for pages that show its article and sources)."""
+    leased = lease_next(
+        session, user=user, now=now, lease_for=lease_for, review_filter=review_filter, skip=skip
+    )
+    return None if leased is None else _claim(session, leased.id)
 
 
 def renew_lease(
@@ -259,7 +395,59 @@ def _clean_evidence(urls: Collection[str]) -> list[str]:
     return cleaned[:20]
 
 
-def decide(
+DECIDE = (
+    update(CLAIM)
+    .where(
+        CLAIM.c.id == bindparam("claim_id"),
+        CLAIM.c.version == bindparam("seen_version"),
+        CLAIM.c.status == ClaimStatus.PENDING,
+        or_(_lease_is_free(bindparam("now")), CLAIM.c.leased_by_id == bindparam("decider")),
+    )
+    .values(
+        status=bindparam("decision"),
+        note=bindparam("reason"),
+        evidence_urls=bindparam("evidence", type_=CLAIM.c.evidence_urls.type),
+        decided_by_id=bindparam("decider"),
+        decided_at=bindparam("now"),
+        leased_by_id=None,
+        lease_expires_at=None,
+        version=CLAIM.c.version + 1,
+        updated_at=bindparam("now"),
+    )
+    .returning(*RECORD_COLUMNS)
+)
+
+
+def _decided_and_recorded() -> Any:
+    """PostgreSQL: DECIDE and the verdict's row in one statement."""
+    decided = DECIDE.cte("decided")
+    recorded = insert(VERDICT).from_select(
+        [
+            "claim_id",
+            "reviewer_id",
+            "status",
+            "note",
+            "evidence_urls",
+            "claim_version",
+            "created_at",
+        ],
+        select(
+            decided.c.id,
+            bindparam("decider"),
+            bindparam("decision", type_=CLAIM.c.status.type),
+            bindparam("reason", type_=CLAIM.c.note.type),
+            bindparam("evidence", type_=CLAIM.c.evidence_urls.type),
+            decided.c.version,
+            bindparam("now", type_=CLAIM.c.decided_at.type),
+        ),
+    )
+    return select(*decided.c).add_cte(recorded.cte("recorded"))
+
+
+DECIDE_AND_RECORD = _decided_and_recorded()
+
+
+def record_verdict(
     session: Session,
     *,
     user: User,
@@ -269,7 +457,7 @@ def decide(
     now: datetime,
     note: str = "",
     evidence_urls: Collection[str] = (),
-) -> Claim:
+) -> ClaimRecord:
     """Record the reviewer's verdict on the claim as they saw it (`seen_version`)."""
     if status not in DECISIONS:
         raise UserError("A verdict is verified, disputed or unsourced.")
@@ -277,39 +465,37 @@ def decide(
     if status in NOTE_REQUIRED and not note:
         raise UserError(f"A note is required when a claim is {status.value}: say why.")
     evidence = _clean_evidence(evidence_urls)
-    claim = compare_and_set_returning(
-        session,
-        Claim,
-        claim_id,
-        Claim.version == seen_version,
-        Claim.status == ClaimStatus.PENDING,
-        or_(_lease_is_free(now), Claim.leased_by_id == user.id),
-        status=status,
-        note=note or None,
-        evidence_urls=evidence,
-        decided_by_id=user.id,
-        decided_at=now,
-        leased_by_id=None,
-        lease_expires_at=None,
-        version=Claim.version + 1,
-        updated_at=now,
-    )
-    if claim is None:
+    row = session.execute(
+        DECIDE_AND_RECORD if on_postgresql(session) else DECIDE,
+        {
+            "claim_id": claim_id,
+            "seen_version": seen_version,
+            "now": now,
+            "decider": user.id,
+            "decision": status,
+            "reason": note or None,
+            "evidence": evidence,
+        },
+    ).first()
+    if row is None:
         raise Conflict(
             f"This claim changed since you opened it: {describe(_claim(session, claim_id))} "
             "Your verdict was not saved."
         )
-    session.add(
-        Verdict(
-            claim_id=claim_id,
-            reviewer_id=user.id,
-            status=status,
-            note=note or None,
-            evidence_urls=evidence,
-            claim_version=claim.version,
-            created_at=now,
+    claim = ClaimRecord.from_row(row)
+    if not on_postgresql(session):
+        session.execute(
+            insert(VERDICT),
+            {
+                "claim_id": claim_id,
+                "reviewer_id": user.id,
+                "status": status,
+                "note": note or None,
+                "evidence_urls": evidence,
+                "claim_version": claim.version,
+                "created_at": now,
+            },
         )
-    )
     _event(
         session,
         user,
@@ -324,6 +510,31 @@ def decide(
         },
     )
     return claim
+
+
+def decide(
+    session: Session,
+    *,
+    user: User,
+    claim_id: int,
+    status: ClaimStatus,
+    seen_version: int,
+    now: datetime,
+    note: str = "",
+    evidence_urls: Collection[str] = (),
+) -> Claim:
+    """`record_verdict`, as the claim itself (for pages that show who decided it)."""
+    record_verdict(
+        session,
+        user=user,
+        claim_id=claim_id,
+        status=status,
+        seen_version=seen_version,
+        now=now,
+        note=note,
+        evidence_urls=evidence_urls,
+    )
+    return _claim(session, claim_id)
 
 
 def _undecided(now: datetime) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference
+from factcheck.review import ClaimRecord
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -41,7 +42,7 @@ def article_summary(article: Article, counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def claim_detail(claim: Claim) -> dict[str, Any]:
+def claim_detail(claim: ClaimRecord) -> dict[str, Any]:
     return {
         "id": claim.id,
         "position": claim.position,
@@ -49,7 +50,7 @@ def claim_detail(claim: Claim) -> dict[str, Any]:
         "start": claim.start,
         "end": claim.end,
         "speaker": claim.speaker,
-        "cited_outlets": sorted(outlet.name for outlet in claim.outlets),
+        "cited_outlets": list(claim.cited_outlets),
         "kind": claim.kind.value,
         "checkworthiness": round(claim.checkworthiness, 3),
         "status": claim.status.value,
@@ -98,7 +99,7 @@ def article_detail(session: Session, article: Article) -> dict[str, Any]:
         "text": article.text,
         "claim_list": [
             {
-                **claim_detail(claim),
+                **claim_detail(ClaimRecord.of(claim)),
                 "crossref_state": claim.crossref_state.value,
                 "cross_references": found.get(claim.id, []),
             }

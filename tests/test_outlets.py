@@ -256,6 +256,8 @@ domains = ["reuters.example"]
         ("[outlets]\nname = 'Reuters'", "expected [[outlets]] tables"),
         ("[[outlets]]\naliases = ['Nobody']", "an [[outlets]] entry has no name"),
         ("[[outlets]]\nname = '  '", "an [[outlets]] entry has no name"),
+        ('[[outlets]]\nname = "The\\u001fGazette"', "a name is one line of plain text"),
+        ('[[outlets]]\nname = """The\nGazette"""', "a name is one line of plain text"),
         ("[[outlets]]\nname = 'Gazette'\naliases = 'The Gazette'", "aliases must be a list"),
         ("[[outlets]]\nname = 'Gazette'\ndomains = [1, 2]", "domains must be a list of strings"),
         (

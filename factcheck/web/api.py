@@ -13,7 +13,7 @@ from factcheck.intake import check_text, read_submission, submit_article
 from factcheck.models import Article, ClaimStatus, Role, utcnow
 from factcheck.queue import STATUS_VALUES
 from factcheck.report import build_report, report_as_json
-from factcheck.review import decide, take_next
+from factcheck.review import lease_next, record_verdict
 from factcheck.serialize import (
     article_detail,
     article_summary,
@@ -117,7 +117,7 @@ def retry_article(article_id: int) -> ResponseReturnValue:
 def review_next() -> ResponseReturnValue:
     """Lease the next claim to the token's user: 200 with the claim, or 204 when none."""
     session = get_session()
-    claim = take_next(
+    claim = lease_next(
         session, user=current_user, now=utcnow(), lease_for=app_settings().lease_duration
     )
     session.commit()
@@ -138,7 +138,7 @@ def claim_verdict(claim_id: int) -> ResponseReturnValue:
     evidence = body.get("evidence_urls") or []
     if not isinstance(evidence, list):
         raise UserError("evidence_urls must be a list of web addresses.")
-    claim = decide(
+    claim = record_verdict(
         session,
         user=current_user,
         claim_id=claim_id,
