@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
-from factcheck.db import canonical_json, compare_and_set
+from factcheck.db import canonical_json, compare_and_set, on_postgresql
 from factcheck.models import AuditEvent, AuditHead, aware, utcnow
 
 SYSTEM_ACTOR = "system"
@@ -56,8 +56,24 @@ def event_hash(content: dict[str, Any], prev_sha256: str | None) -> str:
     return text_hash(event_text(content, prev_sha256))
 
 
-def event_content(event: AuditEvent) -> dict[str, Any]:
+def event_content(event: AuditEvent | PendingEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in CONTENT_FIELDS}
+
+
+@dataclass
+class PendingEvent:
+    """An event recorded in a transaction that has not committed yet: its content only,
+    and a plain object (a model instance costs more to build than the request that
+    records it)."""
+
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    address: str | None
 
 
 def record_event(
@@ -70,10 +86,10 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     address: str | None = None,
-) -> AuditEvent:
+) -> PendingEvent:
     """Record one event in the caller's transaction: it is written with the change or
     not at all. It joins the chain when the transaction commits (see `_chain_pending`)."""
-    event = AuditEvent(
+    event = PendingEvent(
         at=utcnow(),
         actor=actor,
         action=action,
@@ -90,16 +106,16 @@ def record_event(
 PENDING = "factcheck.audit.pending"
 
 
-def _append(session: Session, event: AuditEvent) -> None:
+def _append(session: Session, pending: PendingEvent) -> None:
     """Link the event to the chain's head with a compare-and-set on the head; a writer
     that loses the race reads the new head and tries again."""
+    content = event_content(pending)
     for _attempt in range(MAX_APPEND_ATTEMPTS):
         head = session.exec(select(AuditHead.sha256).where(AuditHead.id == 1)).one()
-        event.prev_sha256 = head
-        event.sha256 = event_hash(event_content(event), head)
+        sha256 = event_hash(content, head)
         unchanged = col(AuditHead.sha256).is_(None) if head is None else AuditHead.sha256 == head
-        if compare_and_set(session, AuditHead, 1, unchanged, sha256=event.sha256):
-            session.add(event)
+        if compare_and_set(session, AuditHead, 1, unchanged, sha256=sha256):
+            session.add(AuditEvent(**content, prev_sha256=head, sha256=sha256))
             return
     raise AuditLogBusy("The audit log is too busy to record this change; try again.")
 
@@ -112,7 +128,7 @@ def _chain_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, [])
     if not pending:
         return
-    if _on_postgresql(session):
+    if on_postgresql(session):
         from factcheck.audit_sql import append_events
 
         session.flush()
@@ -202,7 +218,7 @@ def verify_database(session: Session) -> ChainReport:
     """The whole chain in the database, and its head: a removed last event shows too."""
     head, head_id = chain_head(session)
     upto_id = head_id or None
-    if _on_postgresql(session):
+    if on_postgresql(session):
         from factcheck.audit_sql import verify_in_database
 
         report = verify_in_database(session, upto_id=upto_id)
@@ -217,10 +233,6 @@ def verify_database(session: Session) -> ChainReport:
             "the chain's recorded head is not its last event (events were removed from the end)",
         )
     return report
-
-
-def _on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -339,7 +351,7 @@ def export_lines(session: Session, export_filter: ExportFilter, file_format: str
     PostgreSQL the database writes the lines; elsewhere Python does."""
     head, head_id = chain_head(session)
     yield from header_lines(export_header(session, export_filter, head), file_format)
-    if _on_postgresql(session):
+    if on_postgresql(session):
         from factcheck.audit_sql import csv_event_lines, jsonl_event_lines
 
         write_events = jsonl_event_lines if file_format == "jsonl" else csv_event_lines

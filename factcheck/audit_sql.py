@@ -21,6 +21,7 @@ from factcheck.audit import (
     ChainReport,
     ExportFilter,
     Link,
+    PendingEvent,
     check_links,
     event_content,
     event_text,
@@ -80,7 +81,7 @@ UPDATE audit_head SET sha256 = (SELECT sha256 FROM added) WHERE id = 1
 OPEN_PREV = "null}"
 
 
-def append_events(session: Session, events: list[AuditEvent]) -> None:
+def append_events(session: Session, events: list[PendingEvent]) -> None:
     """Chain the events, in order, each with one statement."""
     for event in events:
         text_without_prev = event_text(event_content(event), None).removesuffix(OPEN_PREV)
