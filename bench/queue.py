@@ -3,7 +3,8 @@ simulated reviewers looping "take the next claim, post a verdict" over HTTP agai
 gunicorn, and in the same run a baseline: a bare endpoint of the same server reading one
 claim by primary key through the same engine.
 
-    .venv/bin/python bench/queue.py [--claims 1000000] [--articles 50000] [--seconds 20]
+    .venv/bin/python bench/queue.py [--claims 1000000] [--articles 50000] [--seconds 30]
+                                [--rounds 3]
 
 Needs PostgreSQL (FACTCHECK_BENCH_POSTGRES_URL, default the local server); makes and
 drops a database of its own.
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
 import argparse
+import http.client
+import json
 import os
 import random
 import statistics
@@ -51,8 +54,10 @@ SELECT 1 + (c - 1) / :per_article, (c - 1) % :per_article, 'Bench claim number '
        'statement', random(), 'pending', md5(c::text), 1, '[]', now(), now()
 FROM generate_series(1, :claims) AS c;
 SELECT setval('article_id_seq', :articles);
-ANALYZE article; ANALYZE claim;
 """
+# After the fill, before any figure: autovacuum and the checkpointer would otherwise
+# still be at work on the new rows during the measurements, on the same two cores.
+SETTLE = ("VACUUM (ANALYZE) article", "VACUUM (ANALYZE) claim", "CHECKPOINT")
 
 
 def make_database(server: str, claims: int, articles: int) -> str:
@@ -69,6 +74,9 @@ def make_database(server: str, claims: int, articles: int) -> str:
                 text(statement),
                 {"claims": claims, "articles": articles, "per_article": claims // articles},
             )
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+        for statement in SETTLE:
+            connection.execute(text(statement))
     took = time.perf_counter() - started
     print(f"filled {claims:,} claims in {articles:,} articles in {took:.0f} s")
     return url
@@ -123,6 +131,29 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
+class Client:
+    """One simulated reviewer's keep-alive connection. The standard library's client:
+    the load generator shares the server's two cores, and the less of them it takes
+    (httpx took three times as much), the more the figures measure the server."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        headers = dict(self.headers)
+        payload = None
+        if body is not None:
+            payload = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        self.connection.request(method, path, payload, headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{method} {path}: {response.status} {content[:200]!r}")
+        return json.loads(content)
+
+
 def load(worker, seconds: float) -> list[list[float]]:
     """Run `worker(index, deadline, latencies)` in REVIEWERS threads; their latencies."""
     latencies: list[list[float]] = [[] for _ in range(REVIEWERS)]
@@ -137,21 +168,73 @@ def load(worker, seconds: float) -> list[list[float]]:
     return latencies
 
 
-def summary(name: str, latencies: list[list[float]], seconds: float) -> tuple[float, float]:
-    flat = sorted(x for per in latencies for x in per)
-    median, p99 = statistics.median(flat), flat[int(len(flat) * 0.99) - 1]
-    print(
-        f"{name:<34} {len(flat) / seconds:8.0f} req/s   median {median * 1000:6.1f} ms   "
-        f"p99 {p99 * 1000:6.1f} ms"
-    )
-    return median, p99
+def cpu_seconds(pids: set[int]) -> float:
+    """User and system CPU time spent so far by these processes (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_group(name: str, parent: int | None = None) -> set[int]:
+    """The pids of the processes whose command line contains `name` (or of `parent` and
+    its children)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent_pid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if (parent is None and name in command) or parent in (int(entry.name), parent_pid):
+            found.add(int(entry.name))
+    return found
+
+
+class Phase:
+    """One kind of load, run in several rounds: its latencies and the CPU it cost."""
+
+    def __init__(self, name: str, worker, groups: dict[str, set[int]]) -> None:
+        self.name, self.worker, self.groups = name, worker, groups
+        self.latencies: list[float] = []
+        self.seconds = 0.0
+        self.cpu = dict.fromkeys(groups, 0.0)
+
+    def run(self, seconds: float) -> None:
+        before = {group: cpu_seconds(pids) for group, pids in self.groups.items()}
+        for per_reviewer in load(self.worker, seconds):
+            self.latencies.extend(per_reviewer)
+        self.seconds += seconds
+        for group, pids in self.groups.items():
+            self.cpu[group] += cpu_seconds(pids) - before[group]
+
+    def summary(self) -> tuple[float, float]:
+        flat = sorted(self.latencies)
+        median, p99 = statistics.median(flat), flat[int(len(flat) * 0.99) - 1]
+        cost = "  ".join(
+            f"{group} {spent / len(flat) * 1000:.2f}" for group, spent in self.cpu.items()
+        )
+        print(
+            f"{self.name:<34} {len(flat) / self.seconds:6.0f} req/s   median "
+            f"{median * 1000:5.1f} ms   p99 {p99 * 1000:6.1f} ms   CPU ms/request: {cost}"
+        )
+        return median, p99
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--articles", type=int, default=50_000)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="of each kind of load")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     server = os.environ.get(
         "FACTCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -168,40 +251,46 @@ def main() -> None:
         gunicorn = start_gunicorn(env, port)
         try:
             tokens = reviewer_tokens(url)
-            base = f"http://127.0.0.1:{port}"
             handed_out: list[list[int]] = [[] for _ in range(REVIEWERS)]
 
             def baseline(index: int, deadline: float, latencies: list[float]) -> None:
-                with httpx.Client(base_url=base) as client:
-                    while time.monotonic() < deadline:
-                        started = time.perf_counter()
-                        client.get(
-                            f"/bench/claims/{random.randint(1, args.claims)}"
-                        ).raise_for_status()
-                        latencies.append(time.perf_counter() - started)
+                client = Client(port)
+                while time.monotonic() < deadline:
+                    started = time.perf_counter()
+                    client.call("GET", f"/bench/claims/{random.randint(1, args.claims)}")
+                    latencies.append(time.perf_counter() - started)
 
             def review(index: int, deadline: float, latencies: list[float]) -> None:
-                headers = {"Authorization": f"Bearer {tokens[index]}"}
-                with httpx.Client(base_url=base, headers=headers) as client:
-                    while time.monotonic() < deadline:
-                        started = time.perf_counter()
-                        claim = client.post("/api/review/next").json()
-                        latencies.append(time.perf_counter() - started)
-                        handed_out[index].append(claim["id"])
-                        started = time.perf_counter()
-                        client.post(
-                            f"/api/claims/{claim['id']}/verdict",
-                            json={"status": "verified", "version": claim["version"]},
-                        ).raise_for_status()
-                        latencies.append(time.perf_counter() - started)
+                client = Client(port, token=tokens[index])
+                while time.monotonic() < deadline:
+                    started = time.perf_counter()
+                    claim = client.call("POST", "/api/review/next")
+                    latencies.append(time.perf_counter() - started)
+                    handed_out[index].append(claim["id"])
+                    started = time.perf_counter()
+                    client.call(
+                        "POST",
+                        f"/api/claims/{claim['id']}/verdict",
+                        {"status": "verified", "version": claim["version"]},
+                    )
+                    latencies.append(time.perf_counter() - started)
 
             load(baseline, 2)  # warm-up: connections, caches
-            base_median, _base_p99 = summary(
-                "baseline: one claim by primary key", load(baseline, args.seconds), args.seconds
-            )
-            loop_median, loop_p99 = summary(
-                "review loop: take next / verdict", load(review, args.seconds), args.seconds
-            )
+            # CPU per request of the web server, of the database server's processes (the
+            # machine must be otherwise quiet) and of this load generator.
+            groups = {
+                "web": process_group("gunicorn", parent=gunicorn.pid),
+                "database": process_group("postgres: "),
+                "client": {os.getpid()},
+            }
+            base = Phase("baseline: one claim by primary key", baseline, groups)
+            loop = Phase("review loop: take next / verdict", review, groups)
+            # Rounds in turn, so that a slower spell of the machine weighs on both alike.
+            for _round in range(args.rounds):
+                base.run(args.seconds / args.rounds)
+                loop.run(args.seconds / args.rounds)
+            base_median, _base_p99 = base.summary()
+            loop_median, loop_p99 = loop.summary()
         finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)

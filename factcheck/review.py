@@ -220,31 +220,14 @@ def _candidate_query(parameters: frozenset[str], skipping: bool, pinned_only: bo
     )
 
 
-@cache
-def _leasing(candidate: Select) -> Any:
-    chosen = candidate.cte("chosen")
-    return (
-        update(CLAIM)
-        .where(CLAIM.c.id == chosen.c.id)
-        .values(leased_by_id=bindparam("holder"), lease_expires_at=bindparam("until"))
-        .returning(*RECORD_COLUMNS, chosen.c.previous_holder)
-    )
-
-
-def _take_in_one_statement(
+def _take(
     session: Session, candidate: Select, values: dict[str, Any]
 ) -> tuple[Row[Any], int | None] | None:
-    """PostgreSQL: the first free row is locked (passing over rows other reviewers are
-    taking) and leased by the same statement, so there is no race to lose."""
-    leased = session.execute(_leasing(candidate), values).first()
-    return None if leased is None else (leased, leased.previous_holder)
-
-
-def _take_after_reading(
-    session: Session, candidate: Select, values: dict[str, Any]
-) -> tuple[Row[Any], int | None] | None:
-    """SQLite: read the first free row, then lease it if it is still free; a reviewer
-    who lost the race to another reads again."""
+    """Read the first free row, then lease it if it is still free; a reviewer who lost
+    the race reads again (on PostgreSQL the read locks the row, so nobody can win it).
+    Two statements, not one UPDATE that finds its row: a scan run inside an UPDATE
+    leaves the entries of decided claims in the queue's index unmarked, so each later
+    scan walked all of them (measured: 1 ms after 1,000 verdicts, against 0.1 ms)."""
     for _attempt in range(MAX_TAKE_ATTEMPTS):
         found = session.execute(candidate, values).first()
         if found is None:
@@ -275,11 +258,9 @@ def lease_next(
             return ClaimRecord.from_row(renewed)
     parameters = (review_filter or ReviewFilter()).parameters()
     values = {**parameters, "now": now, "skip": list(skip), "holder": user.id, "until": until}
-    take = _take_in_one_statement if on_postgresql(session) else _take_after_reading
     for pinned_only in (True, False) if state.any_pinned else (False,):
-        taken = take(
-            session, _candidate_query(frozenset(parameters), bool(skip), pinned_only), values
-        )
+        candidate = _candidate_query(frozenset(parameters), bool(skip), pinned_only)
+        taken = _take(session, candidate, values)
         if taken is not None:
             leased, previous_holder = taken
             if previous_holder is not None:
