@@ -100,7 +100,9 @@ def reviewer_tokens(url: str) -> list[str]:
     return tokens
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int, threads: int
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -109,11 +111,11 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "3",
+            str(workers),
             "--worker-class",
             "gthread",
             "--threads",
-            "6",
+            str(threads),
             "--log-level",
             "warning",
             "bench.queue_app:app",
@@ -235,6 +237,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=50_000)
     parser.add_argument("--seconds", type=float, default=30.0, help="of each kind of load")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn's processes")
+    parser.add_argument("--threads", type=int, default=6, help="per process")
     args = parser.parse_args()
     server = os.environ.get(
         "FACTCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -248,7 +252,7 @@ def main() -> None:
             "FACTCHECK_INSTANCE_DIR": instance,
             "FACTCHECK_SECRET_KEY": uuid.uuid4().hex * 2,
         }
-        gunicorn = start_gunicorn(env, port)
+        gunicorn = start_gunicorn(env, port, args.workers, args.threads)
         try:
             tokens = reviewer_tokens(url)
             handed_out: list[list[int]] = [[] for _ in range(REVIEWERS)]
