@@ -15,7 +15,18 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row, Select, bindparam, exists, func, insert, or_, update
+from sqlalchemy import (
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    text,
+    update,
+)
 from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
@@ -77,7 +88,8 @@ def _filter_condition(parameter: str) -> Any:
 
 CLAIM = Claim.__table__  # type: ignore[attr-defined]
 VERDICT = Verdict.__table__  # type: ignore[attr-defined]
-# Outlet names are joined with a control character no name contains (outlets.py).
+# Outlet names are joined with a control character: the registry, whence outlet rows
+# come, refuses names with one (outlets.py).
 CITED_SEPARATOR = "\x1f"
 
 
@@ -98,7 +110,6 @@ class ClaimRecord:
     status: ClaimStatus
     fingerprint: str
     version: int
-    leased_by_id: int | None
     cited_outlets: tuple[str, ...]
 
     @classmethod
@@ -122,12 +133,14 @@ CLAIM_FIELDS = tuple(f.name for f in fields(ClaimRecord) if f.name != "cited_out
 
 
 def _record_columns() -> list[Any]:
+    # Spelt out with aliases: SQLite's RETURNING drops table names from the columns it
+    # compiles, subqueries included, and an unqualified "id" there is the outlet's.
     cited = (
-        select(func.aggregate_strings(Outlet.name, CITED_SEPARATOR))
-        .select_from(ClaimOutlet)
-        .join(Outlet, col(Outlet.id) == ClaimOutlet.outlet_id)
-        .where(col(ClaimOutlet.claim_id) == CLAIM.c.id)
-        .correlate(CLAIM)
+        select(func.aggregate_strings(literal_column("cited.name"), CITED_SEPARATOR))
+        .select_from(
+            text("claim_outlet AS citing JOIN outlet AS cited ON cited.id = citing.outlet_id")
+        )
+        .where(literal_column("citing.claim_id") == literal_column("claim.id"))
         .scalar_subquery()
     )
     return [*(CLAIM.c[name] for name in CLAIM_FIELDS), cited.label("cited_outlets")]
@@ -153,7 +166,7 @@ def _event(session: Session, user: User | None, action: str, claim_id: int, **ch
 
 # The statements of the review loop are built once, with bound parameters: building
 # and hashing a statement on every request cost more than running it.
-HELD_OR_PINNED = select(
+HELD = (
     select(CLAIM.c.id)
     .where(
         CLAIM.c.leased_by_id == bindparam("user_id"),
@@ -162,8 +175,9 @@ HELD_OR_PINNED = select(
     )
     .order_by(CLAIM.c.lease_expires_at.desc())
     .limit(1)
-    .scalar_subquery()
-    .label("held"),
+)
+HELD_OR_PINNED = select(
+    HELD.scalar_subquery().label("held"),
     exists().where(col(Article.pinned)).label("any_pinned"),
 )
 LEASE = (
@@ -190,7 +204,7 @@ RENEW = (
 
 def held_claim(session: Session, *, user: User, now: datetime) -> Claim | None:
     """The claim this reviewer holds a live lease on, if any."""
-    held = session.execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one().held
+    held = session.execute(HELD, {"user_id": user.id, "now": now}).scalar()
     return None if held is None else _claim(session, held)
 
 
@@ -256,6 +270,8 @@ def lease_next(
         ).first()
         if renewed is not None:
             return ClaimRecord.from_row(renewed)
+        # The lease ended between the two statements (a verdict in another tab): the
+        # reviewer gets the next claim instead.
     parameters = (review_filter or ReviewFilter()).parameters()
     values = {**parameters, "now": now, "skip": list(skip), "holder": user.id, "until": until}
     for pinned_only in (True, False) if state.any_pinned else (False,):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from factcheck.models import Article
+from factcheck.models import Article, Claim, ClaimOutlet, Outlet
 from tests.helpers import split_now
 
 
@@ -102,6 +102,29 @@ def test_the_review_loop_over_the_api_leases_then_decides(api, session, demo_tex
     assert decided.status_code == 200
     assert decided.get_json()["status"] == "verified"
     assert api.post("/api/review/next").get_json()["id"] != claim["id"]
+
+
+def test_the_review_loop_over_the_api_names_the_outlets_each_claim_cites(api, session, demo_text):
+    article = split_now(session, demo_text)
+    claims = session.exec(select(Claim).where(Claim.article_id == article.id)).all()
+    twice_cited = next(c for c in claims if [o.name for o in c.outlets] == ["Reuters"])
+    bbc = Outlet(name="BBC News")
+    session.add(bbc)
+    session.flush()
+    session.add(ClaimOutlet(claim_id=twice_cited.id, outlet_id=bbc.id))
+    session.commit()
+    cited = {c.id: sorted(o.name for o in c.outlets) for c in claims}
+    cited[twice_cited.id] = ["BBC News", "Reuters"]
+
+    for _claim in claims:
+        leased = api.post("/api/review/next").get_json()
+        decided = api.post(
+            f"/api/claims/{leased['id']}/verdict",
+            json={"status": "verified", "version": leased["version"]},
+        ).get_json()
+
+        assert leased["cited_outlets"] == cited[leased["id"]]
+        assert decided["cited_outlets"] == cited[leased["id"]]
 
 
 def test_a_stale_api_verdict_is_409_with_what_changed(api, session, demo_text):
