@@ -112,6 +112,7 @@ def _outlet_from_table(table: dict, source: str) -> Outlet:
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{source}: an [[outlets]] entry has no name")
+    name = name.strip()
     if any(ord(character) < 32 for character in name):
         raise RegistryError(f"{source}: outlet {name!r}: a name is one line of plain text")
 
@@ -125,7 +126,7 @@ def _outlet_from_table(table: dict, source: str) -> Outlet:
     if search_url is not None and (not isinstance(search_url, str) or "{query}" not in search_url):
         raise RegistryError(f"{source}: outlet {name!r}: search_url must contain {{query}}")
     return Outlet(
-        name=name.strip(),
+        name=name,
         aliases=strings("aliases"),
         domains=tuple(d.lower() for d in strings("domains")),
         feeds=strings("feeds"),

@@ -22,9 +22,9 @@ pytest_plugins = ["tests.browsers"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_PATH = FIXTURES / "articles" / "memo-nato-daesh-2017.txt"
-# Articles and claims first: a task of an earlier test still writing holds their rows, so
-# these DELETEs wait for it to commit, and the later ones also remove what it wrote (its
-# audit events, cross-references).
+# Articles and claims first: on PostgreSQL a task of an earlier test still writing holds
+# their rows, so these DELETEs wait for it to commit, and the later ones also remove what
+# it wrote (its audit events, cross-references). SQLite lets one writer in at a time.
 TABLES = (
     "article",
     "claim",
