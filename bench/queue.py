@@ -31,6 +31,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
 
 import httpx
 from sqlalchemy import create_engine, make_url, text
@@ -152,41 +154,40 @@ class Client:
         response = self.connection.getresponse()
         content = response.read()
         if response.status != 200:
-            raise SystemExit(f"{method} {path}: {response.status} {content[:200]!r}")
+            raise RuntimeError(f"{method} {path}: {response.status} {content[:200]!r}")
         return json.loads(content)
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def load(worker, seconds: float) -> list[list[float]]:
-    """Run `worker(index, deadline, latencies)` in REVIEWERS threads; their latencies."""
+    """Run `worker(index, deadline, latencies)` in REVIEWERS threads; their latencies.
+    A reviewer that fails stops the benchmark: its figures would not be the loop's."""
     latencies: list[list[float]] = [[] for _ in range(REVIEWERS)]
+    failures: list[BaseException] = []
     deadline = time.monotonic() + seconds
-    threads = [
-        threading.Thread(target=worker, args=(i, deadline, latencies[i])) for i in range(REVIEWERS)
-    ]
+
+    def run(index: int) -> None:
+        try:
+            worker(index, deadline, latencies[index])
+        except Exception as error:  # any failure ends the run, reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(REVIEWERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} reviewer(s) failed, first: {failures[0]}")
     return latencies
 
 
-def cpu_seconds(pids: set[int]) -> float:
-    """User and system CPU time spent so far by these processes (Linux /proc)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def process_group(name: str, parent: int | None = None) -> set[int]:
-    """The pids of the processes whose command line contains `name` (or of `parent` and
-    its children)."""
-    found = set()
+def process_cpu(name: str, parent: int | None = None) -> dict[int, float]:
+    """CPU seconds (user and system) spent so far by each process whose command line
+    contains `name`, or by `parent` and its children (Linux /proc)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -195,28 +196,35 @@ def process_group(name: str, parent: int | None = None) -> set[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        parent_pid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if (parent is None and name in command) or parent in (int(entry.name), parent_pid):
-            found.add(int(entry.name))
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid, parent_pid = int(entry.name), int(fields[1])
+        if (parent is None and name in command) or parent in (pid, parent_pid):
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return found
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two readings: a process started meanwhile counts whole, one
+    that ended meanwhile is lost (its last moments only)."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in after.items())
 
 
 class Phase:
     """One kind of load, run in several rounds: its latencies and the CPU it cost."""
 
-    def __init__(self, name: str, worker, groups: dict[str, set[int]]) -> None:
+    def __init__(self, name: str, worker, groups: dict[str, Callable[[], dict[int, float]]]):
         self.name, self.worker, self.groups = name, worker, groups
         self.latencies: list[float] = []
         self.seconds = 0.0
         self.cpu = dict.fromkeys(groups, 0.0)
 
     def run(self, seconds: float) -> None:
-        before = {group: cpu_seconds(pids) for group, pids in self.groups.items()}
+        before = {group: read() for group, read in self.groups.items()}
         for per_reviewer in load(self.worker, seconds):
             self.latencies.extend(per_reviewer)
         self.seconds += seconds
-        for group, pids in self.groups.items():
-            self.cpu[group] += cpu_seconds(pids) - before[group]
+        for group, read in self.groups.items():
+            self.cpu[group] += cpu_spent(before[group], read())
 
     def summary(self) -> tuple[float, float]:
         flat = sorted(self.latencies)
@@ -258,34 +266,34 @@ def main() -> None:
             handed_out: list[list[int]] = [[] for _ in range(REVIEWERS)]
 
             def baseline(index: int, deadline: float, latencies: list[float]) -> None:
-                client = Client(port)
-                while time.monotonic() < deadline:
-                    started = time.perf_counter()
-                    client.call("GET", f"/bench/claims/{random.randint(1, args.claims)}")
-                    latencies.append(time.perf_counter() - started)
+                with closing(Client(port)) as client:
+                    while time.monotonic() < deadline:
+                        started = time.perf_counter()
+                        client.call("GET", f"/bench/claims/{random.randint(1, args.claims)}")
+                        latencies.append(time.perf_counter() - started)
 
             def review(index: int, deadline: float, latencies: list[float]) -> None:
-                client = Client(port, token=tokens[index])
-                while time.monotonic() < deadline:
-                    started = time.perf_counter()
-                    claim = client.call("POST", "/api/review/next")
-                    latencies.append(time.perf_counter() - started)
-                    handed_out[index].append(claim["id"])
-                    started = time.perf_counter()
-                    client.call(
-                        "POST",
-                        f"/api/claims/{claim['id']}/verdict",
-                        {"status": "verified", "version": claim["version"]},
-                    )
-                    latencies.append(time.perf_counter() - started)
+                with closing(Client(port, token=tokens[index])) as client:
+                    while time.monotonic() < deadline:
+                        started = time.perf_counter()
+                        claim = client.call("POST", "/api/review/next")
+                        latencies.append(time.perf_counter() - started)
+                        handed_out[index].append(claim["id"])
+                        started = time.perf_counter()
+                        client.call(
+                            "POST",
+                            f"/api/claims/{claim['id']}/verdict",
+                            {"status": "verified", "version": claim["version"]},
+                        )
+                        latencies.append(time.perf_counter() - started)
 
             load(baseline, 2)  # warm-up: connections, caches
             # CPU per request of the web server, of the database server's processes (the
             # machine must be otherwise quiet) and of this load generator.
             groups = {
-                "web": process_group("gunicorn", parent=gunicorn.pid),
-                "database": process_group("postgres: "),
-                "client": {os.getpid()},
+                "web": lambda: process_cpu("gunicorn", parent=gunicorn.pid),
+                "database": lambda: process_cpu("postgres: "),
+                "client": lambda: process_cpu("", parent=os.getpid()),
             }
             base = Phase("baseline: one claim by primary key", baseline, groups)
             loop = Phase("review loop: take next / verdict", review, groups)
