@@ -72,7 +72,15 @@ def add_user(session: Session, *, username: str, password: str, role: Role, acto
     return user
 
 
+def _not_oneself(username: str, actor: str, change: str) -> None:
+    # An admin who demoted or disabled themselves could lock the newsroom out of its own
+    # user management: another admin (or the CLI) makes that change.
+    if username == actor:
+        raise UserError(f"You cannot {change} your own account; ask another admin.")
+
+
 def set_role(session: Session, *, username: str, role: Role, actor: str) -> User:
+    _not_oneself(username, actor, "change the role of")
     user = _user_named(session, username)
     before = user.role
     user.role = role
@@ -88,17 +96,20 @@ def set_role(session: Session, *, username: str, role: Role, actor: str) -> User
     return user
 
 
-def disable_user(session: Session, *, username: str, actor: str) -> User:
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
+    """Disable an account (its logins and API tokens stop working) or enable it again."""
+    _not_oneself(username, actor, "disable or enable")
     user = _user_named(session, username)
-    user.active = False
+    before = user.active
+    user.active = active
     record_event(
         session,
         actor=actor,
-        action="user.disable",
+        action="user.enable" if active else "user.disable",
         object_type="user",
         object_id=user.id,
-        before={"active": True},
-        after={"active": False},
+        before={"active": before},
+        after={"active": active},
     )
     return user
 

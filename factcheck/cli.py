@@ -363,11 +363,26 @@ def users_set_role(username: str, role: str) -> None:
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable a user: no login, no API token."""
-    from factcheck.accounts import disable_user
+    from factcheck.accounts import set_active
 
     _account_change(
         lambda session: (
-            f"{disable_user(session, username=username, actor='cli').username} is disabled"
+            f"{set_active(session, username=username, active=False, actor='cli').username}"
+            " is disabled"
+        )
+    )
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    from factcheck.accounts import set_active
+
+    _account_change(
+        lambda session: (
+            f"{set_active(session, username=username, active=True, actor='cli').username}"
+            " is enabled"
         )
     )
 

@@ -113,9 +113,9 @@ def test_logins_are_rate_limited_per_address(app, make_user):
 
 def test_a_disabled_user_cannot_log_in(app, make_user, session):
     user = make_user("rita")
-    from factcheck.accounts import disable_user
+    from factcheck.accounts import set_active
 
-    disable_user(session, username=user.username, actor="t")
+    set_active(session, username=user.username, active=False, actor="t")
     session.commit()
     response = app.test_client().post("/login", data={"username": "rita", "password": PASSWORD})
     assert response.status_code == 401

@@ -116,7 +116,7 @@ def test_retry_of_an_article_that_did_not_fail_is_refused(stack, session, demo_t
     assert "only a failed split can be retried" in result.output
 
 
-def test_users_are_added_listed_promoted_and_disabled(stack, clean_database):
+def test_users_are_added_listed_promoted_disabled_and_enabled(stack, clean_database):
     code, output = run_cli_input(
         stack,
         "a long enough password\n",
@@ -134,6 +134,8 @@ def test_users_are_added_listed_promoted_and_disabled(stack, clean_database):
     assert run_cli(stack, "users", "disable", "nina")[1].strip() == "nina is disabled"
     listed = run_cli(stack, "users", "list")[1]
     assert "nina" in listed and "admin" in listed and "(disabled)" in listed
+    assert run_cli(stack, "users", "enable", "nina")[1].strip() == "nina is enabled"
+    assert "(disabled)" not in run_cli(stack, "users", "list")[1]
 
 
 def test_a_short_password_is_refused(stack, clean_database):

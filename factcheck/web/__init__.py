@@ -66,6 +66,7 @@ def create_app(
     from factcheck.web.db import close_session
     from factcheck.web.public import bp as public_bp
     from factcheck.web.publishing import bp as publishing_bp
+    from factcheck.web.users import bp as users_bp
 
     auth.init_app(app)
     app.register_blueprint(articles.bp)
@@ -78,6 +79,7 @@ def create_app(
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(publishing_bp)
+    app.register_blueprint(users_bp)
     errors.init_app(app)
     app.jinja_env.globals["roles"] = Role
     app.teardown_appcontext(close_session)
