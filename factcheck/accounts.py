@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import ApiToken, AuditEvent, Role, User, utcnow
+from factcheck.review import release_all
 
 # At most 64: a username is the object id of its failed logins in the audit log.
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -97,11 +98,16 @@ def set_role(session: Session, *, username: str, role: Role, actor: str) -> User
 
 
 def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
-    """Disable an account (its logins and API tokens stop working) or enable it again."""
+    """Disable an account (its logins and API tokens stop working, its leases end) or
+    enable it again."""
     _not_oneself(username, actor, "disable or enable")
     user = _user_named(session, username)
     before = user.active
     user.active = active
+    if not active:
+        # The claims they were reviewing go back to the queue now, not when the leases
+        # run out.
+        release_all(session, user=user, reason=f"account disabled by {actor}")
     record_event(
         session,
         actor=actor,

@@ -4,14 +4,18 @@ in the audit log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import func, select
 
 from factcheck.accounts import create_token
-from factcheck.models import AuditEvent, Role, User
+from factcheck.models import AuditEvent, Claim, Role, User, utcnow
+from factcheck.review import take_next
 from factcheck.web import create_app
 from tests.conftest import PASSWORD, csrf_token_of, log_in
+from tests.helpers import split_now
 
 HTMX = {"HX-Request": "true"}
 
@@ -204,3 +208,19 @@ def test_a_change_posted_without_its_csrf_token_is_refused(stack, make_user, ses
     assert user_named(session, "rita").role == Role.REVIEWER
     page = protected.get("/admin/users").data
     assert csrf_token_of(page)
+
+
+def test_a_disabled_reviewers_claim_goes_back_to_the_queue(
+    admin_client, make_user, session, demo_text
+):
+    rita = make_user("rita", Role.REVIEWER)
+    split_now(session, demo_text)
+    held = take_next(session, user=rita, now=utcnow(), lease_for=timedelta(minutes=10))
+    session.commit()
+
+    admin_client.post("/admin/users/rita/disable", headers=HTMX)
+
+    session.expire_all()
+    assert session.get(Claim, held.id).leased_by_id is None
+    [released] = events(session, "lease.released")
+    assert (released.actor, released.after) == ("rita", {"reason": "account disabled by ada"})
