@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -75,6 +76,35 @@ def test_each_role_reaches_exactly_the_routes_its_role_allows(
         assert response.status_code != 403
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("current_url", "back"),
+    [
+        ("http://localhost/queue?status=pending", "/queue?status=pending"),
+        ("http://localhost//evil.example/x", "/queue"),
+        (None, "/queue"),
+    ],
+)
+def test_a_part_of_a_page_asked_for_after_the_session_ended_sends_the_page_to_log_in(
+    app, current_url, back
+):
+    headers = {"HX-Request": "true"} | ({"HX-Current-URL": current_url} if current_url else {})
+
+    response = app.test_client().post("/admin/users/rita/disable", headers=headers)
+
+    assert response.status_code == 401
+    login = urlsplit(response.headers["HX-Redirect"])
+    assert (login.path, parse_qs(login.query)["next"]) == ("/login", [back])
+
+
+def test_an_error_asked_for_by_htmx_takes_the_place_of_the_main_content(client):
+    response = client.post("/admin/users/rita/disable", headers={"HX-Request": "true"})
+
+    assert response.status_code == 403
+    assert response.headers["HX-Retarget"] == "#main"
+    assert response.headers["HX-Reselect"] == "#main"
+    assert "HX-Retarget" not in client.post("/admin/users/rita/disable").headers
 
 
 def test_the_login_page_is_public_and_labelled(app):

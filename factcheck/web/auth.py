@@ -16,6 +16,7 @@ from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User
 from factcheck.review import release_all
+from factcheck.web import htmx
 from factcheck.web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -53,6 +54,12 @@ def _require_login() -> ResponseReturnValue | None:
         g._login_user = user
         return None
     if not current_user.is_authenticated:
+        if htmx and not htmx.boosted:
+            # A part of a page asked (the session ended meanwhile): the whole page goes
+            # to the login form, which comes back to that page, not to the part.
+            page = urlsplit(htmx.current_url or "")
+            back = safe_next(page.path + (f"?{page.query}" if page.query else ""))
+            return "", 401, {"HX-Redirect": url_for("auth.login", next=back)}
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
 

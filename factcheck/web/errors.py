@@ -10,15 +10,22 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from factcheck.errors import UserError
+from factcheck.web import htmx
 from factcheck.web.db import app_settings, get_session
 
 log = logging.getLogger(__name__)
 
 
+# An htmx request swaps its answer into one part of the page; an error page takes the
+# place of the page's main content instead of landing inside that part.
+IN_PLACE_OF_MAIN = {"HX-Retarget": "#main", "HX-Reswap": "outerHTML", "HX-Reselect": "#main"}
+
+
 def _respond(status: int, title: str, message: str) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         return jsonify({"error": title, "message": message}), status
-    return render_template("error.html", status=status, title=title, message=message), status
+    page = render_template("error.html", status=status, title=title, message=message)
+    return page, status, IN_PLACE_OF_MAIN if htmx and not htmx.boosted else {}
 
 
 def _user_error(error: UserError) -> ResponseReturnValue:
