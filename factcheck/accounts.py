@@ -18,7 +18,7 @@ from factcheck.models import ApiToken, AuditEvent, Role, User, utcnow
 from factcheck.review import release_all
 
 # At most 64: a username is the object id of its failed logins in the audit log.
-USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+USERNAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.@-]{2,64}$")
 MIN_PASSWORD_LENGTH = 10
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -55,7 +55,7 @@ def _user_named(session: Session, username: str) -> User:
 
 def add_user(session: Session, *, username: str, password: str, role: Role, actor: str) -> User:
     if not USERNAME.match(username):
-        raise UserError("A username is 2 to 64 letters, digits or . _ @ -.")
+        raise UserError("A username is 2 to 64 letters, digits or . _ @ - (not dots alone).")
     _check_new_password(password)
     if session.exec(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"The user {username!r} exists already.")
@@ -73,16 +73,21 @@ def add_user(session: Session, *, username: str, password: str, role: Role, acto
     return user
 
 
-def _not_oneself(username: str, actor: str, change: str) -> None:
+def _not_oneself(user: User, by: User | None, change: str) -> None:
     # An admin who demoted or disabled themselves could lock the newsroom out of its own
     # user management: another admin (or the CLI) makes that change.
-    if username == actor:
+    if by is not None and by.id == user.id:
         raise UserError(f"You cannot {change} your own account; ask another admin.")
 
 
-def set_role(session: Session, *, username: str, role: Role, actor: str) -> User:
-    _not_oneself(username, actor, "change the role of")
+def set_role(
+    session: Session, *, username: str, role: Role, actor: str, by: User | None = None
+) -> User:
+    """Change the user's role; `by` is the account making the change, if any."""
     user = _user_named(session, username)
+    _not_oneself(user, by, "change the role of")
+    if user.role == role:
+        raise Conflict(f"{username} is already {role.value}.")
     before = user.role
     user.role = role
     record_event(
@@ -97,24 +102,27 @@ def set_role(session: Session, *, username: str, role: Role, actor: str) -> User
     return user
 
 
-def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
+def set_active(
+    session: Session, *, username: str, active: bool, actor: str, by: User | None = None
+) -> User:
     """Disable an account (its logins and API tokens stop working, its leases end) or
-    enable it again."""
-    _not_oneself(username, actor, "disable or enable")
+    enable it again (its API tokens work again); `by` is the account making the change."""
     user = _user_named(session, username)
-    before = user.active
+    _not_oneself(user, by, "disable or enable")
+    if user.active == active:
+        raise Conflict(f"{username} is already {'active' if active else 'disabled'}.")
     user.active = active
     if not active:
         # The claims they were reviewing go back to the queue now, not when the leases
         # run out.
-        release_all(session, user=user, reason=f"account disabled by {actor}")
+        release_all(session, user=user, reason="account disabled", released_by=actor)
     record_event(
         session,
         actor=actor,
         action="user.enable" if active else "user.disable",
         object_type="user",
         object_id=user.id,
-        before={"active": before},
+        before={"active": not active},
         after={"active": active},
     )
     return user

@@ -138,9 +138,12 @@ def _record_columns() -> list[Any]:
     cited = (
         select(func.aggregate_strings(literal_column("cited.name"), CITED_SEPARATOR))
         .select_from(
-            text("claim_outlet AS citing JOIN outlet AS cited ON cited.id = citing.outlet_id")
+            text(
+                f"{ClaimOutlet.__tablename__} AS citing"
+                f" JOIN {Outlet.__tablename__} AS cited ON cited.id = citing.outlet_id"
+            )
         )
-        .where(literal_column("citing.claim_id") == literal_column("claim.id"))
+        .where(literal_column("citing.claim_id") == literal_column(f"{CLAIM.name}.id"))
         .scalar_subquery()
     )
     return [*(CLAIM.c[name] for name in CLAIM_FIELDS), cited.label("cited_outlets")]
@@ -321,7 +324,10 @@ def renew_lease(
     return claim
 
 
-def release_lease(session: Session, *, user: User, claim_id: int, reason: str) -> bool:
+def release_lease(
+    session: Session, *, user: User, claim_id: int, reason: str, released_by: str | None = None
+) -> bool:
+    """End the user's lease on the claim; `released_by` names whoever else ended it."""
     released = compare_and_set(
         session,
         Claim,
@@ -331,13 +337,26 @@ def release_lease(session: Session, *, user: User, claim_id: int, reason: str) -
         lease_expires_at=None,
     )
     if released:
-        _event(session, user, "lease.released", claim_id, after={"reason": reason})
+        record_event(
+            session,
+            actor=released_by or user.username,
+            action="lease.released",
+            object_type="claim",
+            object_id=claim_id,
+            before={"leased_by": user.username} if released_by else None,
+            after={"reason": reason},
+        )
     return released
 
 
-def release_all(session: Session, *, user: User, reason: str) -> int:
+def release_all(
+    session: Session, *, user: User, reason: str, released_by: str | None = None
+) -> int:
     held = session.exec(select(Claim.id).where(Claim.leased_by_id == user.id)).all()
-    return sum(release_lease(session, user=user, claim_id=c, reason=reason) for c in held)
+    return sum(
+        release_lease(session, user=user, claim_id=c, reason=reason, released_by=released_by)
+        for c in held
+    )
 
 
 def expire_leases(session: Session, *, now: datetime) -> int:

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import func, select
 
-from factcheck.accounts import create_token
+from factcheck.accounts import create_token, set_role
 from factcheck.models import AuditEvent, Claim, Role, User, utcnow
 from factcheck.review import take_next
 from factcheck.web import create_app
@@ -109,10 +109,11 @@ def test_with_htmx_the_list_comes_back_in_place_with_what_was_done(admin_client,
         ({"username": "nina", "role": "editor", "password": "short"}, 400, "at least 10"),
         ({"username": "n", "role": "editor", "password": PASSWORD}, 400, "2 to 64"),
         ({"username": "<script>", "role": "editor", "password": PASSWORD}, 400, "2 to 64"),
+        ({"username": "..", "role": "editor", "password": PASSWORD}, 400, "not dots alone"),
         ({"username": "nina", "role": "owner", "password": PASSWORD}, 400, "Choose a role"),
         ({"username": "ada", "role": "editor", "password": PASSWORD}, 409, "exists already"),
     ],
-    ids=["short-password", "short-name", "markup-name", "unknown-role", "taken-name"],
+    ids=["short-password", "short-name", "markup-name", "dots", "unknown-role", "taken-name"],
 )
 def test_bad_input_is_refused_with_a_reason_and_nothing_written(
     admin_client, session, form, status, message
@@ -189,6 +190,51 @@ def test_an_admin_cannot_demote_or_disable_themselves(admin_client, session, url
     assert b"your own account" in response.data
     ada = user_named(session, "ada")
     assert (ada.role, ada.active) == (Role.ADMIN, True)
+    assert events(session, "user.role") == events(session, "user.disable") == []
+
+
+def test_the_cli_may_change_a_user_named_like_it(make_user, session):
+    make_user("cli", Role.ADMIN)
+
+    set_role(session, username="cli", role=Role.EDITOR, actor="cli")
+    session.commit()
+
+    assert user_named(session, "cli").role == Role.EDITOR
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "message"),
+    [
+        ("/admin/users/rita/role", {"role": "reviewer"}, b"rita is already reviewer."),
+        ("/admin/users/rita/enable", {}, b"rita is already active."),
+    ],
+)
+def test_a_change_that_changes_nothing_is_refused_and_not_recorded(
+    admin_client, make_user, session, url, data, message
+):
+    make_user("rita", Role.REVIEWER)
+
+    response = admin_client.post(url, data=data, headers=HTMX)
+
+    assert response.status_code == 409 and message in response.data
+    assert events(session, "user.role") == events(session, "user.enable") == []
+
+
+def test_a_refused_change_without_htmx_is_a_whole_page_with_its_reason(admin_client, make_user):
+    make_user("rita", Role.REVIEWER)
+
+    response = admin_client.post("/admin/users/rita/role", data={"role": "owner"})
+
+    assert response.status_code == 400
+    assert b"<html" in response.data and b"Choose a role" in response.data
+    assert b'role="alert"' in response.data
+
+
+def test_a_refused_role_change_leaves_the_add_form_empty(admin_client):
+    form = {"role": "editor"}
+    page = admin_client.post("/admin/users/nobody/role", data=form, headers=HTMX).data
+
+    assert b'<option value="editor" selected>' not in page
 
 
 def test_changing_an_unknown_user_is_a_404(admin_client):
@@ -223,4 +269,8 @@ def test_a_disabled_reviewers_claim_goes_back_to_the_queue(
     session.expire_all()
     assert session.get(Claim, held.id).leased_by_id is None
     [released] = events(session, "lease.released")
-    assert (released.actor, released.after) == ("rita", {"reason": "account disabled by ada"})
+    assert (released.actor, released.before, released.after) == (
+        "ada",
+        {"leased_by": "rita"},
+        {"reason": "account disabled"},
+    )

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser]
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def test_an_admin_adds_promotes_and_disables_a_user_in_place(admin_page, live_server, make_user):
+def test_an_admin_adds_promotes_and_disables_a_user_in_place(admin_page, live_server):
     page = admin_page
     page.get_by_role("link", name="Users").click()
     page.wait_for_load_state("networkidle")

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlmodel import Session
 
-from factcheck.accounts import add_user, list_users, set_active, set_role
+from factcheck.accounts import MIN_PASSWORD_LENGTH, add_user, list_users, set_active, set_role
 from factcheck.errors import UserError
 from factcheck.models import Role
 from factcheck.web import htmx
@@ -28,6 +28,7 @@ def _render(*, message: str | None = None, status: int = 200, typed: Any = None)
         "message": message,
         "message_is_error": status >= 400,
         "typed": typed or {},
+        "min_password_length": MIN_PASSWORD_LENGTH,
     }
     headers = {"Vary": "HX-Request"}
     if htmx and not htmx.boosted:
@@ -36,21 +37,22 @@ def _render(*, message: str | None = None, status: int = 200, typed: Any = None)
 
 
 def _role_from_form() -> Role:
-    value = request.form.get("role", "")
-    if value not in Role._value2member_map_:
-        raise UserError(f"Choose a role: {', '.join(role.value for role in Role)}.")
-    return Role(value)
+    try:
+        return Role(request.form.get("role", ""))
+    except ValueError:
+        raise UserError(f"Choose a role: {', '.join(role.value for role in Role)}.") from None
 
 
-def _change(apply: Callable[[Session], str]) -> ResponseReturnValue:
+def _change(apply: Callable[[Session], str], *, keep_typed: bool = False) -> ResponseReturnValue:
     """Apply one change and answer with the list and what was done; a refused change
-    leaves nothing written and says why, with what was typed kept in the form."""
+    leaves nothing written and says why (an account refused keeps what was typed)."""
     session = get_session()
     try:
         done = apply(session)
     except UserError as error:
         session.rollback()
-        return _render(message=str(error), status=error.status_code, typed=request.form)
+        typed = request.form if keep_typed else None
+        return _render(message=str(error), status=error.status_code, typed=typed)
     session.commit()
     if htmx and not htmx.boosted:
         return _render(message=done)
@@ -77,7 +79,7 @@ def add() -> ResponseReturnValue:
         )
         return f"Added {user.username} as {user.role.value}."
 
-    return _change(apply)
+    return _change(apply, keep_typed=True)
 
 
 @bp.post("/admin/users/<username>/role")
@@ -85,7 +87,11 @@ def add() -> ResponseReturnValue:
 def change_role(username: str) -> ResponseReturnValue:
     def apply(session: Session) -> str:
         user = set_role(
-            session, username=username, role=_role_from_form(), actor=current_user.username
+            session,
+            username=username,
+            role=_role_from_form(),
+            actor=current_user.username,
+            by=current_user,
         )
         return f"{user.username} is now {user.role.value}."
 
@@ -97,7 +103,11 @@ def change_role(username: str) -> ResponseReturnValue:
 def change_active(username: str, change: str) -> ResponseReturnValue:
     def apply(session: Session) -> str:
         user = set_active(
-            session, username=username, active=change == "enable", actor=current_user.username
+            session,
+            username=username,
+            active=change == "enable",
+            actor=current_user.username,
+            by=current_user,
         )
         return f"{user.username} is {change}d."
 
