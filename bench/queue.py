@@ -293,7 +293,7 @@ def main() -> None:
             groups = {
                 "web": lambda: process_cpu("gunicorn", parent=gunicorn.pid),
                 "database": lambda: process_cpu("postgres: "),
-                "client": lambda: process_cpu("", parent=os.getpid()),
+                "client": lambda: {os.getpid(): time.process_time()},
             }
             base = Phase("baseline: one claim by primary key", baseline, groups)
             loop = Phase("review loop: take next / verdict", review, groups)
