@@ -16,6 +16,7 @@ def test_an_admin_adds_promotes_and_disables_a_user_in_place(admin_page, live_se
     page.get_by_role("link", name="Users").click()
     page.wait_for_load_state("networkidle")
     page.evaluate("window.stayedOnPage = true")
+    page.evaluate("document.getElementById('users-done').dataset.kept = 'yes'")
 
     page.get_by_label("Username").fill("nina")
     page.get_by_label("Role", exact=True).select_option("reviewer")
@@ -40,4 +41,6 @@ def test_an_admin_adds_promotes_and_disables_a_user_in_place(admin_page, live_se
     sync_api.expect(page.locator('tr[data-username="nina"]')).to_contain_text("Disabled")
     sync_api.expect(page.get_by_role("button", name="Enable nina")).to_be_visible()
     assert page.evaluate("window.stayedOnPage") is True
+    # The status region is the one the page started with: its changes are announced.
+    sync_api.expect(page.get_by_role("status")).to_have_attribute("data-kept", "yes")
     assert page.locator('tr[data-username="nina"] select').input_value() == Role.EDITOR.value
