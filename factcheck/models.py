@@ -303,6 +303,22 @@ class Outlet(SQLModel, table=True):
     domains: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
+class OutletEdit(SQLModel, table=True):
+    """One change an admin made to the outlet registry, on top of the shipped file and
+    FACTCHECK_OUTLETS_FILE. Rows are appended: a name's newest row says how it stands
+    ("set" to `entry`, "off", or "reset" to the files' entry), and the newest row of all
+    tells every process whether its copy of the registry is current."""
+
+    __tablename__ = "outlet_edit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    change: str = Field(max_length=10)
+    entry: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    actor: str = Field(max_length=120)
+    at: datetime = _timestamp()
+
+
 class AuditEvent(SQLModel, table=True):
     """One state change. Rows are appended, never updated or deleted."""
 

@@ -39,9 +39,16 @@ class OutletMention:
     end: int
 
 
+SHIPPED = "shipped"
+FROM_FILE = "outlets file"
+NEWSROOM = "newsroom"
+
+
 @dataclass
 class Registry:
     outlets: dict[str, Outlet] = field(default_factory=dict)
+    # Where each entry comes from: SHIPPED, FROM_FILE or NEWSROOM (an admin's change).
+    source_of: dict[str, str] = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.outlets.values())
@@ -57,7 +64,7 @@ class Registry:
         index: dict[str, Outlet] = {}
         for outlet in self.outlets.values():
             for alias in outlet.names:
-                index.setdefault(_fold(alias), outlet)
+                index.setdefault(fold_name(alias), outlet)
         return index
 
     @cached_property
@@ -81,7 +88,7 @@ class Registry:
         return mentions
 
     def lookup(self, alias: str) -> Outlet | None:
-        return self._alias_index.get(_fold(alias))
+        return self._alias_index.get(fold_name(alias))
 
     def by_domain(self, host: str) -> Outlet | None:
         host = host.lower().rstrip(".")
@@ -91,8 +98,39 @@ class Registry:
                     return outlet
         return None
 
+    def with_changes(self, changes: dict[str, Outlet | None]) -> Registry:
+        """This registry with the newsroom's changes on top: an outlet added or replacing
+        the entry of its name, or (None) an outlet no longer recognised."""
+        outlets, source_of = dict(self.outlets), dict(self.source_of)
+        for name, outlet in changes.items():
+            if outlet is None:
+                outlets.pop(name, None)
+                source_of.pop(name, None)
+            else:
+                outlets[name], source_of[name] = outlet, NEWSROOM
+        return Registry(outlets, source_of)
 
-def _fold(alias: str) -> str:
+    def check_entry(self, outlet: Outlet) -> None:
+        """Refuse an entry that would share a name with another outlet, or a name that
+        running text could not name it by: one without a letter, one the matcher cannot
+        find in "... told the NAME on Monday." or finds in that sentence's other words."""
+        for alias in outlet.names:
+            owner = self.lookup(alias)
+            if owner is not None and owner.name != outlet.name:
+                raise RegistryError(f"{alias!r} already names {owner.name}.")
+        alone = Registry({outlet.name: outlet})
+        for alias in outlet.names:
+            if not any(character.isalpha() for character in alias):
+                raise RegistryError(f"{alias!r} has no letter: it cannot name an outlet.")
+            before = "The minister told the "
+            found = alone.find_all(f"{before}{alias} on Monday.")
+            if len(found) > 1:
+                raise RegistryError(f"{alias!r} would be found in ordinary words.")
+            if [mention.start for mention in found] != [len(before)]:
+                raise RegistryError(f"{alias!r} cannot be found in running text as a name.")
+
+
+def fold_name(alias: str) -> str:
     return " ".join(alias.replace("’", "'").split()).casefold()
 
 
@@ -108,7 +146,7 @@ def _alias_regex(alias: str) -> str:
     return f"{words_of(alias)}|{words_of(alias.upper())}"
 
 
-def _outlet_from_table(table: dict, source: str) -> Outlet:
+def outlet_from_table(table: dict, source: str) -> Outlet:
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise RegistryError(f"{source}: an [[outlets]] entry has no name")
@@ -135,6 +173,17 @@ def _outlet_from_table(table: dict, source: str) -> Outlet:
     )
 
 
+def outlet_to_table(outlet: Outlet) -> dict:
+    """The entry as an [[outlets]] table (what `outlet_from_table` reads back)."""
+    table: dict = {"name": outlet.name}
+    for key in ("aliases", "domains", "feeds", "sitemaps"):
+        if values := getattr(outlet, key):
+            table[key] = list(values)
+    if outlet.search_url:
+        table["search_url"] = outlet.search_url
+    return table
+
+
 def parse_registry(toml_text: str, source: str = "outlets file") -> list[Outlet]:
     try:
         data = tomllib.loads(toml_text)
@@ -146,13 +195,14 @@ def parse_registry(toml_text: str, source: str = "outlets file") -> list[Outlet]
     for number, table in enumerate(tables, start=1):
         if not isinstance(table, dict):
             raise RegistryError(f"{source}: outlets entry {number} is not an [[outlets]] table")
-    return [_outlet_from_table(table, source) for table in tables]
+    return [outlet_from_table(table, source) for table in tables]
 
 
 def load_registry(extra_file: Path | None = None) -> Registry:
     """The shipped registry, with the entries of `extra_file` added or replacing by name."""
     shipped = resources.files("factcheck").joinpath("outlets.toml").read_text(encoding="utf-8")
-    registry = Registry({o.name: o for o in parse_registry(shipped, "outlets.toml")})
+    outlets = parse_registry(shipped, "outlets.toml")
+    registry = Registry({o.name: o for o in outlets}, {o.name: SHIPPED for o in outlets})
     if extra_file is not None:
         try:
             text = Path(extra_file).read_text(encoding="utf-8")
@@ -160,4 +210,5 @@ def load_registry(extra_file: Path | None = None) -> Registry:
             raise RegistryError(f"cannot read outlets file {extra_file}: {error}") from error
         for outlet in parse_registry(text, str(extra_file)):
             registry.outlets[outlet.name] = outlet
+            registry.source_of[outlet.name] = FROM_FILE
     return registry

@@ -14,7 +14,8 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from factcheck.config import Settings, load_settings
-from factcheck.outlets import Registry, load_registry
+from factcheck.outlet_edits import LiveRegistry
+from factcheck.outlets import load_registry
 
 SPLIT_TASK = "tasks.splitting.split_article"
 SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"
@@ -34,8 +35,9 @@ def settings() -> Settings:
 
 
 @cache
-def registry() -> Registry:
-    return load_registry(settings().outlets_file)
+def live_registry() -> LiveRegistry:
+    """The files' registry with the newsroom's changes, read again when they change."""
+    return LiveRegistry(load_registry(settings().outlets_file))
 
 
 def _broker_options(config: Settings) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from factcheck.crossrefs import (
     store_evidence,
 )
 from factcheck.db import session_scope
-from tasks.app import GATHER_TASK, celery_app, registry, settings
+from tasks.app import GATHER_TASK, celery_app, live_registry, settings
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,13 @@ def gather_crossrefs(*claim_ids: int) -> int:
     with session_scope(config.database_url) as session:
         taken = [claim_id for claim_id in claim_ids if start_gathering(session, claim_id)]
         claims = [claim_to_check(session, claim_id) for claim_id in taken]
+        registry = live_registry().current(session)
     if not taken:
         return 0
     try:
         evidence = gather_batch(
             claims,
-            registry=registry(),
+            registry=registry,
             policy=_policy(config),
             archive=WarcArchive(config.archive_dir),
             wire_agencies=config.wire_agencies,

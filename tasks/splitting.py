@@ -20,7 +20,7 @@ from factcheck.splitting import (
     return_to_received,
     start_split,
 )
-from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, registry, settings
+from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, live_registry, settings
 from tasks.crossrefs import dispatch_gathering
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,15 @@ def split_article(article_id: int) -> int:
         if not start_split(session, article_id):
             return 0
         text = session.get(Article, article_id).text
+        registry = live_registry().current(session)
     try:
-        extraction = extract(text, registry=registry())
+        extraction = extract(text, registry=registry)
         with session_scope(config.database_url) as session:
             claims = finish_split(
                 session,
                 article_id,
                 extraction,
-                registry(),
+                registry,
                 gather_crossrefs=config.crossref_enabled,
             )
             claim_ids = [claim.id for claim in claims]

@@ -32,6 +32,7 @@ TABLES = (
     "verdict",
     "cross_reference",
     "outlet",
+    "outlet_edit",
     "audit_event",
     "api_token",
     "user",

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from factcheck.config import Settings, load_settings
 from factcheck.models import Role
+from factcheck.outlet_edits import LiveRegistry
 from factcheck.outlets import load_registry
 from tasks.app import make_celery
 
@@ -55,7 +56,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     app.extensions["factcheck.settings"] = settings
-    app.extensions["factcheck.registry"] = load_registry(settings.outlets_file)
+    app.extensions["factcheck.registry"] = LiveRegistry(load_registry(settings.outlets_file))
     app.extensions["celery"] = make_celery(settings)
     htmx.init_app(app)
     csrf.init_app(app)
@@ -64,6 +65,7 @@ def create_app(
     from factcheck.web.admin import bp as admin_bp
     from factcheck.web.dashboard import bp as dashboard_bp
     from factcheck.web.db import close_session
+    from factcheck.web.outlets import bp as outlets_bp
     from factcheck.web.public import bp as public_bp
     from factcheck.web.publishing import bp as publishing_bp
     from factcheck.web.users import bp as users_bp
@@ -80,6 +82,7 @@ def create_app(
     app.register_blueprint(public_bp)
     app.register_blueprint(publishing_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(outlets_bp)
     errors.init_app(app)
     app.jinja_env.globals["roles"] = Role
     app.teardown_appcontext(close_session)

@@ -1,0 +1,162 @@
+"""The admin's outlet registry pages: finding an outlet, adding, changing, turning off and
+restoring one; bad or hostile input refused with its reason and nothing written; a
+change reaches the worker that splits the next article."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
+
+from factcheck.db import get_engine
+from factcheck.models import ArticleState, AuditEvent, OutletEdit, Role
+from factcheck.web import create_app
+from tests.conftest import csrf_token_of, log_in
+from tests.harness import wait_for
+from tests.test_pipeline import article_state, claims_of, submit
+
+HTMX = {"HX-Request": "true"}
+PLANET = {
+    "name": "Daily Planet",
+    "aliases": "Planet newspaper",
+    "domains": "dailyplanet.example",
+    "feeds": "https://dailyplanet.example/rss.xml",
+    "sitemaps": "",
+    "search_url": "",
+}
+
+
+@pytest.fixture
+def admin_client(app, make_user) -> FlaskClient:
+    make_user("ada", Role.ADMIN)
+    return log_in(app, "ada")
+
+
+def edits(session) -> int:
+    return session.exec(select(func.count()).select_from(OutletEdit)).one()
+
+
+def test_the_list_finds_outlets_by_name_or_domain_and_pages_the_rest(admin_client):
+    everything = admin_client.get("/admin/outlets").get_data(as_text=True)
+    assert 'aria-label="Pages of outlets"' in everything
+    assert "Outlets</a>" in everything  # the menu link
+
+    found = admin_client.get("/admin/outlets?q=reuters.com", headers=HTMX)
+    page = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert "<h1>" not in page  # the part, not the page
+    assert 'data-outlet="Reuters"' in page
+    assert "1 outlet found" in page
+
+    nothing = admin_client.get("/admin/outlets?q=no+such+outlet").get_data(as_text=True)
+    assert "No outlet matches “no such outlet”" in nothing
+
+
+def test_an_admin_adds_an_outlet_and_lands_on_its_page(admin_client, session):
+    response = admin_client.post("/admin/outlets", data=PLANET)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/outlets/edit/Daily%20Planet"
+    page = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Added Daily Planet." in page
+    assert "https://dailyplanet.example/rss.xml" in page
+    assert "Entry: Added here" in page
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "outlet.added")).all()
+    assert event.actor == "ada"
+
+
+def test_a_refused_outlet_keeps_what_was_typed_and_says_why(admin_client, session):
+    typed = PLANET | {"domains": "https://dailyplanet.example/news"}
+
+    response = admin_client.post("/admin/outlets", data=typed)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "is not a domain: write it as reuters.com" in page
+    assert 'role="alert"' in page
+    assert 'value="Daily Planet"' in page
+    assert "https://dailyplanet.example/news</textarea>" in page
+    assert edits(session) == 0
+
+
+def test_hostile_names_are_shown_as_text(admin_client):
+    hostile = PLANET | {"name": "<script>alert(1)</script> Times", "aliases": ""}
+
+    admin_client.post("/admin/outlets", data=hostile)
+    page = admin_client.get("/admin/outlets?q=script").get_data(as_text=True)
+
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Times" in page
+
+
+def test_an_admin_changes_turns_off_and_restores_a_shipped_outlet(admin_client, session):
+    page = admin_client.get("/admin/outlets/edit/Reuters").get_data(as_text=True)
+    assert "Entry: Shipped" in page
+    assert 'id="restore"' not in page
+
+    saved = admin_client.post(
+        "/admin/outlets/edit/Reuters",
+        data={
+            "aliases": "Thomson Reuters",
+            "domains": "reuters.com",
+            "feeds": "https://r.example/f",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Saved Reuters." in saved and "Entry: Changed here" in saved
+
+    off = admin_client.post("/admin/outlets/off/Reuters", follow_redirects=True)
+    assert "Reuters is turned off" in off.get_data(as_text=True)
+    listed = admin_client.get("/admin/outlets?source=off").get_data(as_text=True)
+    assert 'data-outlet="Reuters" class="off"' in listed
+
+    restored = admin_client.post("/admin/outlets/restore/Reuters", follow_redirects=True)
+    assert "Entry: Shipped" in restored.get_data(as_text=True)
+    actions = session.exec(
+        select(AuditEvent.action).where(AuditEvent.object_type == "outlet").order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["outlet.changed", "outlet.turned_off", "outlet.restored"]
+
+
+def test_an_unknown_outlet_is_a_404(admin_client, session):
+    assert admin_client.get("/admin/outlets/edit/Nobody%20News").status_code == 404
+    assert admin_client.post("/admin/outlets/off/Nobody%20News").status_code == 404
+    assert admin_client.post("/admin/outlets/edit/Nobody%20News", data=PLANET).status_code == 404
+    assert edits(session) == 0
+
+
+def test_a_refused_change_is_answered_on_the_outlets_page(admin_client, session):
+    response = admin_client.post("/admin/outlets/edit/Reuters", data={"aliases": "AFP"})
+
+    assert response.status_code == 409
+    assert "&#39;AFP&#39; already names AFP." in response.get_data(as_text=True)
+    assert edits(session) == 0
+
+
+def test_a_change_posted_without_its_csrf_token_is_refused(stack, make_user, session):
+    make_user("ada", Role.ADMIN)
+    protected = log_in(create_app(stack.settings), "ada")
+
+    response = protected.post("/admin/outlets/off/Reuters")
+
+    assert response.status_code == 400
+    assert edits(session) == 0
+    assert csrf_token_of(protected.get("/admin/outlets/edit/Reuters").data)
+
+
+def test_an_outlet_added_in_the_browser_is_cited_by_the_next_split_in_the_worker(
+    admin_client, worker, stack
+):
+    admin_client.post("/admin/outlets", data=PLANET)
+    text = (
+        "The harbour bridge will close for two years from March, the Daily Planet "
+        "reported on Monday, citing city engineers."
+    )
+
+    article_id = submit(admin_client, text)
+    wait_for(lambda: article_state(stack, article_id) == ArticleState.QUEUED, timeout=30)
+
+    [claim] = claims_of(stack, article_id)
+    with Session(get_engine(stack.settings.database_url)) as db:
+        db.add(claim)
+        assert [outlet.name for outlet in claim.outlets] == ["Daily Planet"]
