@@ -306,8 +306,7 @@ class Outlet(SQLModel, table=True):
 class OutletEdit(SQLModel, table=True):
     """One change an admin made to the outlet registry, on top of the shipped file and
     FACTCHECK_OUTLETS_FILE. Rows are appended: a name's newest row says how it stands
-    ("set" to `entry`, "off", or "reset" to the files' entry), and the newest row of all
-    tells every process whether its copy of the registry is current."""
+    ("set" to `entry`, "off", or "reset" to the files' entry)."""
 
     __tablename__ = "outlet_edit"
 
@@ -317,6 +316,17 @@ class OutletEdit(SQLModel, table=True):
     entry: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     actor: str = Field(max_length=120)
     at: datetime = _timestamp()
+
+
+class OutletRegistry(SQLModel, table=True):
+    """One row: the version of the newsroom's changes, raised by each change in its own
+    transaction. Every process compares it with the version its copy was read at, and
+    changes wait for each other on its row lock."""
+
+    __tablename__ = "outlet_registry"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """The newsroom's changes to the outlet registry: admins add outlets, change or turn off
 shipped ones and restore them, in the database so that every web process and worker on
-every machine reads the same registry. Each change is an appended OutletEdit row and an
-audit event in the same transaction. Plain Python: no Flask, no Celery.
+every machine reads the same registry. Each change is an appended OutletEdit row, a new
+registry version and an audit event, in one transaction. Plain Python: no Flask, no
+Celery.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from sqlmodel import Session, col, select
 
 from factcheck.audit import record_event
 from factcheck.errors import Conflict, NotFound, UserError
-from factcheck.models import Outlet as OutletRow
-from factcheck.models import OutletEdit
+from factcheck.models import OutletEdit, OutletRegistry
 from factcheck.outlets import (
     FROM_FILE,
     NEWSROOM,
@@ -34,11 +34,22 @@ from factcheck.outlets import (
 )
 
 SET, OFF, RESET = "set", "off", "reset"
-MAX_NAME = 200
+MAX_NAME = 120
 MAX_VALUES = 50
-MAX_VALUE_LENGTH = 2000
+MAX_ADDRESS = 2000
 DOMAIN = re.compile(r"^(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z][a-z0-9-]{0,62}$")
+# Second-level labels under which country domains register names ("co.uk", "com.au"):
+# such a pair is no outlet's domain, and every site under it would count as the outlet's.
+SHARED_SECOND_LEVELS = {"ac", "co", "com", "edu", "gov", "net", "ne", "or", "org"}
 PAGE_SIZE = 50
+
+
+class FieldError(UserError):
+    """Bad input in one field of the form, named so that the page can mark it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -66,13 +77,18 @@ class EntryForm:
 
 @dataclass(frozen=True)
 class OutletListing:
-    """One row of the admin's list: the entry in use (or, when off, the one turned off)."""
+    """One row of the admin's list: the entry in use (or, when off, the one turned off),
+    where it comes from, the entry of the registry's files under it, and the id of the
+    name's newest change (0 for none), which a form sends back to detect a change made
+    meanwhile."""
 
     name: str
     outlet: Outlet
     source: str
     off: bool
     base: Outlet | None
+    base_source: str | None
+    last_edit: int
 
 
 @dataclass(frozen=True)
@@ -83,16 +99,17 @@ class OutletPage:
     pages: int
 
 
-def _lines(text: str, what: str) -> tuple[str, ...]:
+def _one_line(value: str, field: str, what: str, limit: int) -> str:
+    if len(value) > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise FieldError(field, f"{what} is one line of at most {limit} characters.")
+    return value
+
+
+def _lines(text: str, field: str, what: str, limit: int) -> tuple[str, ...]:
     values = tuple(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
     if len(values) > MAX_VALUES:
-        raise UserError(f"At most {MAX_VALUES} {what}, one per line.")
-    for value in values:
-        if len(value) > MAX_VALUE_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise UserError(
-                f"Each of the {what} is one line of at most {MAX_VALUE_LENGTH} characters."
-            )
-    return values
+        raise FieldError(field, f"At most {MAX_VALUES} {what}, one per line.")
+    return tuple(_one_line(value, field, f"Each of the {what}", limit) for value in values)
 
 
 def _domain(value: str) -> str:
@@ -102,39 +119,70 @@ def _domain(value: str) -> str:
     except UnicodeError:
         domain = ""
     if not DOMAIN.match(domain):
-        raise UserError(
-            f"{value!r} is not a domain: write it as reuters.com, without https:// or a path."
+        raise FieldError(
+            "domains",
+            f"{value!r} is not a domain: write it as reuters.com, without https:// or a path.",
         )
+    labels = domain.split(".")
+    if len(labels) == 2 and labels[0] in SHARED_SECOND_LEVELS:
+        raise FieldError("domains", f"{domain} is shared by many sites: give the outlet's own.")
     return domain
 
 
-def _web_address(value: str, what: str) -> str:
+def _web_address(value: str, field: str, what: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError(f"{value!r} is not a web address: {what} starts with https:// or http://.")
+        raise FieldError(field, f"{value!r} is not a web address: {what} starts with https://.")
     return value
 
 
-def outlet_from_form(form: EntryForm) -> Outlet:
-    """The entry the form describes, or a UserError saying what to correct."""
-    name = " ".join(form.name.split())
+def _search_page(value: str) -> str | None:
+    if not value:
+        return None
+    _one_line(value, "search_url", "A search page address", MAX_ADDRESS)
+    parts = urlsplit(_web_address(value, "search_url", "a search page"))
+    if "{query}" not in f"{parts.path}?{parts.query}#{parts.fragment}":
+        raise FieldError(
+            "search_url", "A search page address has {query} where the search words go."
+        )
+    return value
+
+
+def _name(value: str) -> str:
+    name = " ".join(value.split())
     if not name:
-        raise UserError("Give the outlet a name.")
-    if len(name) > MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in form.name.strip()):
-        raise UserError(f"A name is one line of at most {MAX_NAME} characters.")
-    search_url = form.search_url.strip() or None
-    if search_url is not None:
-        _web_address(search_url, "a search page")
-        if "{query}" not in search_url:
-            raise UserError("A search page address has {query} where the search words go.")
-    aliases = tuple(" ".join(alias.split()) for alias in _lines(form.aliases, "other names"))
+        raise FieldError("name", "Give the outlet a name.")
+    _one_line(value.strip(), "name", "A name", MAX_NAME)
+    # The name is part of its page's address: these would be read as another address.
+    if name.startswith("/") or name.endswith("/") or {".", ".."} & set(name.split("/")):
+        raise FieldError(
+            "name", "A name does not begin or end with / or have . or .. between slashes."
+        )
+    return name
+
+
+def outlet_from_form(form: EntryForm) -> Outlet:
+    """The entry the form describes, or a FieldError saying what to correct."""
+    name = _name(form.name)
+    aliases = (
+        " ".join(alias.split())
+        for alias in _lines(form.aliases, "aliases", "other names", MAX_NAME)
+    )
     table: dict[str, Any] = {
         "name": name,
-        "aliases": [alias for alias in aliases if fold_name(alias) != fold_name(name)],
-        "domains": list(dict.fromkeys(_domain(d) for d in _lines(form.domains, "domains"))),
-        "feeds": [_web_address(f, "a feed") for f in _lines(form.feeds, "feeds")],
-        "sitemaps": [_web_address(s, "a sitemap") for s in _lines(form.sitemaps, "sitemaps")],
-        "search_url": search_url,
+        "aliases": list(dict.fromkeys(alias for alias in aliases if alias != name)),
+        "domains": list(
+            dict.fromkeys(_domain(d) for d in _lines(form.domains, "domains", "domains", 253))
+        ),
+        "feeds": [
+            _web_address(f, "feeds", "a feed")
+            for f in _lines(form.feeds, "feeds", "feeds", MAX_ADDRESS)
+        ],
+        "sitemaps": [
+            _web_address(s, "sitemaps", "a sitemap")
+            for s in _lines(form.sitemaps, "sitemaps", "sitemaps", MAX_ADDRESS)
+        ],
+        "search_url": _search_page(form.search_url.strip()),
     }
     return outlet_from_table(table, "the form")
 
@@ -154,32 +202,57 @@ def newsroom_changes(session: Session) -> dict[str, Outlet | None]:
     }
 
 
-def revision(session: Session) -> tuple[int, str] | None:
-    """Changes whenever the registry does (the newest edit's id and time, so that an
-    emptied and refilled table does not pass for unchanged)."""
-    newest = session.exec(
-        select(OutletEdit.id, OutletEdit.at).order_by(col(OutletEdit.id).desc()).limit(1)
-    ).first()
-    return None if newest is None else (newest[0], str(newest[1]))
+def version(session: Session) -> int:
+    return session.exec(select(OutletRegistry.version).where(OutletRegistry.id == 1)).one()
 
 
 class LiveRegistry:
-    """The registry in use, read again only when the newsroom has changed it: one indexed
-    query per use, shared by the threads of a process."""
+    """The registry in use, read again only when the newsroom has changed it: one query
+    of one row per use, shared by the threads of a process."""
 
     def __init__(self, base: Registry) -> None:
         self.base = base
         self._lock = threading.Lock()
-        self._revision: tuple[int, str] | None = None
+        self._version: int | None = None
         self._current = base
 
     def current(self, session: Session) -> Registry:
-        seen = revision(session)
+        seen = version(session)
         with self._lock:
-            if seen != self._revision:
+            if seen != self._version:
+                # Read after the version: a change committed meanwhile makes the next
+                # use read again, never the reverse.
                 self._current = self.base.with_changes(newsroom_changes(session))
-                self._revision = seen
+                self._version = seen
             return self._current
+
+
+def _begin_change(session: Session, live: LiveRegistry) -> tuple[Registry, dict[str, OutletEdit]]:
+    """Raise the version, which waits for any other change to commit, then read the
+    registry as it now stands (never from a process's copy: it is being changed)."""
+    session.execute(
+        update(OutletRegistry)
+        .where(col(OutletRegistry.id) == 1)
+        .values(version=OutletRegistry.version + 1)
+    )
+    edits = _latest_edits(session)
+    return live.base.with_changes(newsroom_changes(session)), edits
+
+
+def _unchanged_since(edits: dict[str, OutletEdit], name: str, seen_edit: int | None) -> None:
+    edit = edits.get(name)
+    if seen_edit is not None and (edit.id if edit else 0) != seen_edit:
+        raise Conflict(
+            f"{name} was changed by {edit.actor if edit else 'someone'} since you opened it:"
+            " reload its page to see it as it is now."
+        )
+
+
+def _checked(registry: Registry, outlet: Outlet) -> None:
+    try:
+        registry.check_entry(outlet)
+    except RegistryError as error:
+        raise Conflict(str(error)) from None
 
 
 def _record(
@@ -198,13 +271,6 @@ def _record(
             name=name, change=change, entry=outlet_to_table(entry) if entry else None, actor=actor
         )
     )
-    if after is not None:
-        # Claims split from now on name the outlet with these aliases and domains.
-        session.execute(
-            update(OutletRow)
-            .where(col(OutletRow.name) == name)
-            .values(aliases=list(after.aliases), domains=list(after.domains))
-        )
     record_event(
         session,
         actor=actor,
@@ -216,21 +282,15 @@ def _record(
     )
 
 
-def _checked(live: LiveRegistry, session: Session, outlet: Outlet) -> None:
-    try:
-        live.current(session).check_entry(outlet)
-    except RegistryError as error:
-        raise Conflict(str(error)) from None
-
-
-def add_outlet(session: Session, live: LiveRegistry, form: EntryForm, *, actor: str) -> Outlet:
+def add_outlet(session: Session, live: LiveRegistry, *, form: EntryForm, actor: str) -> Outlet:
     outlet = outlet_from_form(form)
-    current = live.current(session)
-    if current.get(outlet.name) is not None:
+    registry, edits = _begin_change(session, live)
+    if registry.get(outlet.name) is not None:
         raise Conflict(f"{outlet.name} is already in the registry: change it instead.")
-    if outlet.name in _latest_edits(session) or live.base.get(outlet.name) is not None:
+    edit = edits.get(outlet.name)
+    if edit is not None and edit.change == OFF:
         raise Conflict(f"{outlet.name} is in the registry, turned off: turn it on instead.")
-    _checked(live, session, outlet)
+    _checked(registry, outlet)
     _record(
         session,
         name=outlet.name,
@@ -245,15 +305,22 @@ def add_outlet(session: Session, live: LiveRegistry, form: EntryForm, *, actor: 
 
 
 def change_outlet(
-    session: Session, live: LiveRegistry, name: str, form: EntryForm, *, actor: str
+    session: Session,
+    live: LiveRegistry,
+    *,
+    name: str,
+    form: EntryForm,
+    actor: str,
+    seen_edit: int | None = None,
 ) -> Outlet:
-    before = _in_use(session, live, name)
     outlet = outlet_from_form(EntryForm(**{**form.__dict__, "name": name}))
+    registry, edits = _begin_change(session, live)
+    before = _in_use(registry, name)
+    _unchanged_since(edits, name, seen_edit)
     if outlet == before:
         raise Conflict(f"Nothing to save: {name} is already so.")
-    _checked(live, session, outlet)
-    base = live.base.get(name)
-    change = RESET if outlet == base else SET
+    _checked(registry, outlet)
+    change = RESET if outlet == live.base.get(name) else SET
     _record(
         session,
         name=name,
@@ -267,10 +334,14 @@ def change_outlet(
     return outlet
 
 
-def turn_off(session: Session, live: LiveRegistry, name: str, *, actor: str) -> Outlet:
+def turn_off(
+    session: Session, live: LiveRegistry, *, name: str, actor: str, seen_edit: int | None = None
+) -> Outlet:
     """New articles no longer find the outlet and gathering no longer asks it; claims
     that already cite it keep it."""
-    before = _in_use(session, live, name)
+    registry, edits = _begin_change(session, live)
+    before = _in_use(registry, name)
+    _unchanged_since(edits, name, seen_edit)
     _record(
         session,
         name=name,
@@ -284,13 +355,17 @@ def turn_off(session: Session, live: LiveRegistry, name: str, *, actor: str) -> 
     return before
 
 
-def turn_on(session: Session, live: LiveRegistry, name: str, *, actor: str) -> Outlet:
+def turn_on(
+    session: Session, live: LiveRegistry, *, name: str, actor: str, seen_edit: int | None = None
+) -> Outlet:
     """The outlet back as it was when turned off."""
-    edit = _latest_edits(session).get(name)
+    registry, edits = _begin_change(session, live)
+    edit = edits.get(name)
     if edit is None or edit.change != OFF or edit.entry is None:
         raise NotFound(f"No outlet named {name!r} is turned off.")
+    _unchanged_since(edits, name, seen_edit)
     outlet = outlet_from_table(edit.entry, "outlet_edit")
-    _checked(live, session, outlet)
+    _checked(registry, outlet)
     change = RESET if outlet == live.base.get(name) else SET
     _record(
         session,
@@ -305,16 +380,19 @@ def turn_on(session: Session, live: LiveRegistry, name: str, *, actor: str) -> O
     return outlet
 
 
-def restore(session: Session, live: LiveRegistry, name: str, *, actor: str) -> Outlet:
+def restore(
+    session: Session, live: LiveRegistry, *, name: str, actor: str, seen_edit: int | None = None
+) -> Outlet:
     """The entry of the shipped registry or the outlets file again, as if never changed."""
-    base = live.base.get(name)
-    edit = _latest_edits(session).get(name)
+    registry, edits = _begin_change(session, live)
+    base, edit = live.base.get(name), edits.get(name)
     if base is None or edit is None or edit.change == RESET:
         raise NotFound(f"{name} has no changed entry to restore.")
-    before = live.current(session).get(name)
-    if before is not None and before == base:
-        raise Conflict(f"Nothing to restore: {name} is as shipped.")
-    _checked(live, session, base)
+    _unchanged_since(edits, name, seen_edit)
+    before = registry.get(name)
+    if before == base:
+        raise Conflict(f"Nothing to restore: {name} is as in the registry's files.")
+    _checked(registry, base)
     _record(
         session,
         name=name,
@@ -328,8 +406,8 @@ def restore(session: Session, live: LiveRegistry, name: str, *, actor: str) -> O
     return base
 
 
-def _in_use(session: Session, live: LiveRegistry, name: str) -> Outlet:
-    outlet = live.current(session).get(name)
+def _in_use(registry: Registry, name: str) -> Outlet:
+    outlet = registry.get(name)
     if outlet is None:
         raise NotFound(f"No outlet named {name!r} is in use.")
     return outlet
@@ -337,19 +415,30 @@ def _in_use(session: Session, live: LiveRegistry, name: str) -> Outlet:
 
 def listing(session: Session, live: LiveRegistry) -> list[OutletListing]:
     """Every outlet, in use or off, by name."""
-    current = live.current(session)
+    current, edits = live.current(session), _latest_edits(session)
+
+    def row(name: str, outlet: Outlet, source: str, off: bool) -> OutletListing:
+        edit = edits.get(name)
+        return OutletListing(
+            name,
+            outlet,
+            source,
+            off,
+            live.base.get(name),
+            live.base.source_of.get(name),
+            edit.id if edit else 0,
+        )
+
     rows = [
-        OutletListing(name, outlet, current.source_of[name], False, live.base.get(name))
+        row(name, outlet, current.source_of[name], False)
         for name, outlet in current.outlets.items()
     ]
     rows += [
-        OutletListing(
-            name, outlet_from_table(edit.entry, "outlet_edit"), NEWSROOM, True, live.base.get(name)
-        )
-        for name, edit in _latest_edits(session).items()
-        if edit.change == OFF and edit.entry is not None
+        row(name, outlet_from_table(edit.entry, "outlet_edit"), NEWSROOM, True)
+        for name, edit in edits.items()
+        if edit.change == OFF and edit.entry is not None and name not in current.outlets
     ]
-    return sorted(rows, key=lambda row: fold_name(row.name))
+    return sorted(rows, key=lambda listed: fold_name(listed.name))
 
 
 SOURCE_FILTERS: Mapping[str, Callable[[OutletListing], bool]] = {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 class RegistryError(ValueError):
@@ -49,6 +50,8 @@ class Registry:
     outlets: dict[str, Outlet] = field(default_factory=dict)
     # Where each entry comes from: SHIPPED, FROM_FILE or NEWSROOM (an admin's change).
     source_of: dict[str, str] = field(default_factory=dict)
+    # The compiled finder of names (factcheck.extract.gazetteer), with the size it had.
+    finder_cache: Any = field(default=None, repr=False, compare=False)
 
     def __iter__(self):
         return iter(self.outlets.values())
@@ -111,13 +114,18 @@ class Registry:
         return Registry(outlets, source_of)
 
     def check_entry(self, outlet: Outlet) -> None:
-        """Refuse an entry that would share a name with another outlet, or a name that
-        running text could not name it by: one without a letter, one the matcher cannot
-        find in "... told the NAME on Monday." or finds in that sentence's other words."""
+        """Refuse an entry that would share a name or a domain with another outlet, or a
+        name that running text could not name it by: one without a letter, one the
+        matcher cannot find in "... told the NAME on Monday." or finds in that
+        sentence's other words."""
         for alias in outlet.names:
             owner = self.lookup(alias)
             if owner is not None and owner.name != outlet.name:
                 raise RegistryError(f"{alias!r} already names {owner.name}.")
+        for domain in outlet.domains:
+            for other in self.outlets.values():
+                if other.name != outlet.name and _domains_overlap(domain, other.domains):
+                    raise RegistryError(f"{domain} overlaps the domains of {other.name}.")
         alone = Registry({outlet.name: outlet})
         for alias in outlet.names:
             if not any(character.isalpha() for character in alias):
@@ -125,9 +133,16 @@ class Registry:
             before = "The minister told the "
             found = alone.find_all(f"{before}{alias} on Monday.")
             if len(found) > 1:
-                raise RegistryError(f"{alias!r} would be found in ordinary words.")
+                raise RegistryError(f"{alias!r} would be found in the words around a name.")
             if [mention.start for mention in found] != [len(before)]:
                 raise RegistryError(f"{alias!r} cannot be found in running text as a name.")
+
+
+def _domains_overlap(domain: str, others: tuple[str, ...]) -> bool:
+    return any(
+        domain == other or domain.endswith("." + other) or other.endswith("." + domain)
+        for other in others
+    )
 
 
 def fold_name(alias: str) -> str:

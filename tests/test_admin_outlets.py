@@ -160,3 +160,49 @@ def test_an_outlet_added_in_the_browser_is_cited_by_the_next_split_in_the_worker
     with Session(get_engine(stack.settings.database_url)) as db:
         db.add(claim)
         assert [outlet.name for outlet in claim.outlets] == ["Daily Planet"]
+
+
+def test_a_change_in_place_answers_with_the_entry_and_says_what_was_done(admin_client):
+    response = admin_client.post(
+        "/admin/outlets/off/Reuters", data={"seen_edit": "0"}, headers=HTMX
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<section id="outlet"')
+    assert '<div id="outlet-done" hx-swap-oob="innerHTML">' in page
+    assert "Reuters is turned off" in page
+    assert 'id="switch-outlet"' in page and ">Turn on</button>" in page
+
+
+def test_a_change_made_by_another_admin_meanwhile_is_refused_with_409(admin_client, session):
+    opened = admin_client.get("/admin/outlets/edit/Reuters").get_data(as_text=True)
+    assert 'name="seen_edit" value="0"' in opened
+    admin_client.post(
+        "/admin/outlets/edit/Reuters", data={"domains": "reuters.com", "seen_edit": "0"}
+    )
+
+    stale = admin_client.post("/admin/outlets/off/Reuters", data={"seen_edit": "0"}, headers=HTMX)
+
+    assert stale.status_code == 409
+    assert "was changed by ada since you opened it" in stale.get_data(as_text=True)
+    assert edits(session) == 1
+
+
+def test_a_field_found_wrong_is_marked_for_assistive_technology(admin_client):
+    response = admin_client.post(
+        "/admin/outlets/edit/Reuters", data={"domains": "not a domain"}, headers=HTMX
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'aria-describedby="outlet-error o-domains-hint" aria-invalid="true"' in page
+    assert page.count('aria-invalid="true"') == 1
+
+
+def test_going_back_to_a_search_gets_the_whole_page(admin_client):
+    restore = HTMX | {"HX-History-Restore-Request": "true"}
+
+    page = admin_client.get("/admin/outlets?q=reuters", headers=restore).get_data(as_text=True)
+
+    assert "<html" in page and "Outlets</a>" in page

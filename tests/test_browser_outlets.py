@@ -20,6 +20,7 @@ def test_an_admin_finds_changes_and_turns_off_an_outlet(admin_page, live_server)
     assert "q=aljazeera" in page.url
     page.get_by_role("link", name="Al Jazeera", exact=True).click()
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("Al Jazeera")
+    page.evaluate("document.getElementById('outlet-done').dataset.kept = 'yes'")
 
     two_feeds = "https://www.aljazeera.com/xml/rss/all.xml\nhttps://www.aljazeera.net/rss"
     page.get_by_label("Feeds").fill(two_feeds)
@@ -27,6 +28,7 @@ def test_an_admin_finds_changes_and_turns_off_an_outlet(admin_page, live_server)
     page.get_by_role("button", name="Save").click()
     sync_api.expect(page.get_by_role("alert")).to_contain_text("{query}")
     sync_api.expect(page.get_by_label("Feeds")).to_have_value(two_feeds)
+    sync_api.expect(page.get_by_label("Search page")).to_have_attribute("aria-invalid", "true")
 
     page.get_by_label("Search page").fill("https://www.aljazeera.com/search/{query}")
     page.get_by_role("button", name="Save").click()
@@ -35,9 +37,14 @@ def test_an_admin_finds_changes_and_turns_off_an_outlet(admin_page, live_server)
 
     page.get_by_role("button", name="Turn off").click()
     sync_api.expect(page.get_by_role("status")).to_contain_text("Al Jazeera is turned off")
+    # The region is the one the page started with, so each change is announced, and
+    # the button pressed keeps the focus as it becomes "Turn on".
+    sync_api.expect(page.get_by_role("status")).to_have_attribute("data-kept", "yes")
+    sync_api.expect(page.get_by_role("button", name="Turn on")).to_be_focused()
     page.get_by_role("link", name="All outlets").click()
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("Outlets")
     page.get_by_label("Entries").select_option("off")
+    page.get_by_role("button", name="Find").click()
     sync_api.expect(page.locator("#outlets-summary")).to_contain_text("1 outlet found")
     sync_api.expect(page.locator('tr[data-outlet="Al Jazeera"]')).to_contain_text("Turned off")
     assert page.evaluate("window.stayedOnPage") is True

@@ -13,7 +13,6 @@ import re
 from factcheck.outlets import OutletMention, Registry
 
 _END = ""
-_finders: dict[int, tuple[Registry, int, OutletFinder]] = {}
 
 
 class OutletFinder:
@@ -41,12 +40,12 @@ class OutletFinder:
 
 
 def finder(registry: Registry) -> OutletFinder:
-    """The finder of `registry`, built once per registry (and again if it changes size)."""
-    entry = _finders.get(id(registry))
-    if entry is None or entry[0] is not registry or entry[1] != len(registry):
-        entry = (registry, len(registry), OutletFinder(registry))
-        _finders[id(registry)] = entry
-    return entry[2]
+    """The finder of `registry`, kept on it (so it goes when the registry goes), built
+    again if the registry changes size."""
+    kept = registry.finder_cache
+    if kept is None or kept[0] != len(registry):
+        kept = registry.finder_cache = (len(registry), OutletFinder(registry))
+    return kept[1]
 
 
 def find_outlets(registry: Registry, text: str) -> list[OutletMention]:
@@ -63,10 +62,18 @@ def _units(alias: str) -> list[str]:
 
 
 def _emit(node: dict) -> str:
+    # A run of letters with nothing branching off is written out in a loop, so that the
+    # depth of recursion is the number of branchings, not the length of a name.
+    run = []
+    while len(node) == 1 and _END not in node:
+        [(unit, node)] = node.items()
+        run.append(unit)
+    if not node:
+        return "".join(run)
     # Longer names first, the end of a name last: as the registry's longest-first order.
     branches = [unit + _emit(child) for unit, child in sorted(node.items()) if unit != _END]
     if _END in node:
         branches.append("")
     if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"
+        return "".join(run) + branches[0]
+    return "".join(run) + "(?:" + "|".join(branches) + ")"

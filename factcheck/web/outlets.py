@@ -1,16 +1,15 @@
 """The admin's outlet registry: every outlet the extractor recognises and gathering asks,
-searchable; adding one, changing one, turning one off or on, restoring a shipped entry.
-Each change is factcheck.outlet_edits', audited there, and reaches every worker."""
+searchable; adding one, changing one, turning one off or on, restoring the entry of the
+registry's files. Each change is factcheck.outlet_edits', audited there, and reaches
+every worker."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlmodel import Session
 
 from factcheck.audit_search import page_numbers
 from factcheck.errors import UserError
@@ -28,6 +27,7 @@ from factcheck.outlet_edits import (
     turn_off,
     turn_on,
 )
+from factcheck.outlets import FROM_FILE, NEWSROOM
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
@@ -41,15 +41,25 @@ SOURCE_LABELS = {
     "added": "Added here",
     "off": "Turned off",
 }
+FIELDS = ("name", "aliases", "domains", "feeds", "sitemaps", "search_url")
 
 
 def _live() -> LiveRegistry:
     return current_app.extensions["factcheck.registry"]
 
 
+def _partial() -> bool:
+    # A search or a change swaps a part; a boosted link, a history restore or a plain
+    # request gets the whole page.
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 def _form() -> EntryForm:
-    fields = ("name", "aliases", "domains", "feeds", "sitemaps", "search_url")
-    return EntryForm(**{field: request.form.get(field, "") for field in fields})
+    return EntryForm(**{field: request.form.get(field, "") for field in FIELDS})
+
+
+def _seen_edit() -> int | None:
+    return request.form.get("seen_edit", type=int)
 
 
 def source_label(row: OutletListing) -> str:
@@ -62,7 +72,7 @@ def index() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:200]
     source = request.args.get("source", "")
     source = source if source in SOURCE_LABELS else ""
-    page = search(
+    result = search(
         get_session(),
         _live(),
         query=query,
@@ -70,7 +80,7 @@ def index() -> ResponseReturnValue:
         page=request.args.get("page", 1, type=int),
     )
     context = {
-        "result": page,
+        "result": result,
         "query": query,
         "source": source,
         "sources": SOURCE_LABELS,
@@ -78,82 +88,98 @@ def index() -> ResponseReturnValue:
         "page_numbers": page_numbers,
         "args": {key: value for key, value in (("q", query), ("source", source)) if value},
     }
-    template = "admin/_outlets.html" if htmx and not htmx.boosted else "admin/outlets.html"
+    template = "admin/_outlets.html" if _partial() else "admin/outlets.html"
     return render_template(template, **context), {"Vary": "HX-Request"}
 
 
-def _edit_page(
+def _outlet_page(
     row: OutletListing | None,
     typed: EntryForm | None = None,
     *,
-    error: str | None = None,
-    status: int = 200,
+    error: UserError | None = None,
+    done: str | None = None,
 ) -> ResponseReturnValue:
-    typed = typed or (EntryForm.of(row.outlet) if row else EntryForm(name=""))
-    return render_template(
-        "admin/outlet.html",
-        row=row,
-        typed=typed,
-        error=error,
-        label=source_label(row) if row else None,
-    ), status
+    context = {
+        "row": row,
+        "typed": typed or (EntryForm.of(row.outlet) if row else EntryForm(name="")),
+        "error": error,
+        "error_field": getattr(error, "field", None),
+        "done": done,
+        "label": source_label(row) if row else None,
+        "restores_file": row is not None and row.base_source == FROM_FILE,
+        "newsroom": NEWSROOM,
+    }
+    template = "admin/_outlet.html" if _partial() and row else "admin/outlet.html"
+    status = error.status_code if error else 200
+    return render_template(template, **context), status, {"Vary": "HX-Request"}
 
 
-def _saved(apply: Callable[[Session], str], name_after: Callable[[], str]) -> ResponseReturnValue:
+def _answer(
+    name: str, apply: Callable[[], str], *, typed: EntryForm | None = None
+) -> ResponseReturnValue:
+    """Apply one change to the outlet `name`: its page again, with what was done (in
+    place for htmx, by a redirect otherwise), or with why nothing was."""
     session = get_session()
-    done = apply(session)
+    try:
+        done = apply()
+    except UserError as error:
+        session.rollback()
+        return _outlet_page(find(session, _live(), name), typed, error=error)
     session.commit()
+    if _partial():
+        return _outlet_page(find(session, _live(), name), done=done)
     flash(done)
-    return redirect(url_for("outlets.edit", name=name_after()), code=303)
+    return redirect(url_for("outlets.edit", name=name), code=303)
 
 
 @bp.get("/admin/outlets/new")
 @role_required(Role.ADMIN)
 def new() -> ResponseReturnValue:
-    return _edit_page(None)
+    return _outlet_page(None)
 
 
 @bp.post("/admin/outlets")
 @role_required(Role.ADMIN)
 def add() -> ResponseReturnValue:
     form = _form()
-    added: dict[str, Any] = {}
-
-    def apply(session: Session) -> str:
-        added["outlet"] = add_outlet(session, _live(), form, actor=current_user.username)
-        return f"Added {added['outlet'].name}. Articles split from now on find it."
-
+    session = get_session()
     try:
-        return _saved(apply, lambda: added["outlet"].name)
+        outlet = add_outlet(session, _live(), form=form, actor=current_user.username)
     except UserError as error:
-        get_session().rollback()
-        return _edit_page(None, form, error=str(error), status=error.status_code)
+        session.rollback()
+        return _outlet_page(None, form, error=error)
+    session.commit()
+    flash(f"Added {outlet.name}. Articles split from now on find it.")
+    return redirect(url_for("outlets.edit", name=outlet.name), code=303)
 
 
 @bp.get("/admin/outlets/edit/<path:name>")
 @role_required(Role.ADMIN)
 def edit(name: str) -> ResponseReturnValue:
-    return _edit_page(find(get_session(), _live(), name))
+    return _outlet_page(find(get_session(), _live(), name))
 
 
 @bp.post("/admin/outlets/edit/<path:name>")
 @role_required(Role.ADMIN)
 def save(name: str) -> ResponseReturnValue:
-    row = find(get_session(), _live(), name)
+    find(get_session(), _live(), name)
     form = _form()
 
-    def apply(session: Session) -> str:
-        change_outlet(session, _live(), name, form, actor=current_user.username)
+    def apply() -> str:
+        change_outlet(
+            get_session(),
+            _live(),
+            name=name,
+            form=form,
+            actor=current_user.username,
+            seen_edit=_seen_edit(),
+        )
         return f"Saved {name}. Articles split and gatherings started from now on use it."
 
-    try:
-        return _saved(apply, lambda: name)
-    except UserError as error:
-        get_session().rollback()
-        return _edit_page(row, form, error=str(error), status=error.status_code)
+    return _answer(name, apply, typed=form)
 
 
-CHANGES = {
+SWITCHES = {
     "off": (turn_off, "{name} is turned off: new articles no longer find it."),
     "on": (turn_on, "{name} is turned on again."),
     "restore": (restore, "{name} is back to its entry in the registry's files."),
@@ -163,15 +189,17 @@ CHANGES = {
 @bp.post("/admin/outlets/<any(off, on, restore):change>/<path:name>")
 @role_required(Role.ADMIN)
 def switch(change: str, name: str) -> ResponseReturnValue:
-    row = find(get_session(), _live(), name)
-    apply_change, message = CHANGES[change]
+    find(get_session(), _live(), name)
+    apply_switch, message = SWITCHES[change]
 
-    def apply(session: Session) -> str:
-        apply_change(session, _live(), name, actor=current_user.username)
+    def apply() -> str:
+        apply_switch(
+            get_session(),
+            _live(),
+            name=name,
+            actor=current_user.username,
+            seen_edit=_seen_edit(),
+        )
         return message.format(name=name)
 
-    try:
-        return _saved(apply, lambda: name)
-    except UserError as error:
-        get_session().rollback()
-        return _edit_page(row, error=str(error), status=error.status_code)
+    return _answer(name, apply)

@@ -26,8 +26,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_outlet_edit_name"), "outlet_edit", ["name"], unique=False)
+    registry = op.create_table(
+        "outlet_registry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.bulk_insert(registry, [{"id": 1, "version": 0}])
 
 
 def downgrade() -> None:
+    op.drop_table("outlet_registry")
     op.drop_index(op.f("ix_outlet_edit_name"), table_name="outlet_edit")
     op.drop_table("outlet_edit")
