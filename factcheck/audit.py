@@ -129,10 +129,13 @@ def _chain_pending(session: Session) -> None:
     if not pending:
         return
     if on_postgresql(session):
-        from factcheck.audit_sql import append_events
+        from factcheck.audit_sql import append_events, append_events_and_commit
 
         session.flush()
-        append_events(session, pending)
+        if session.in_nested_transaction():
+            append_events(session, pending)  # a savepoint's end is not the commit
+        else:
+            append_events_and_commit(session, pending)
         return
     for audit_event in pending:
         _append(session, audit_event)

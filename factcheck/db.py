@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, event, update
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import Connection, Engine, event, update
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
 
 
@@ -68,6 +68,23 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.execute("SELECT 1")
     except Exception as error:  # whatever the driver raises for a dead connection
         raise DisconnectionError("the pooled connection was closed") from error
+
+
+def as_sqlalchemy_error(connection: Connection, error: Exception, statement: str) -> DBAPIError:
+    """A driver error met outside SQLAlchemy's own execution, as SQLAlchemy raises it;
+    a lost connection is invalidated and the pool renewed, as SQLAlchemy does."""
+    lost = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
+    if lost:
+        connection.invalidate(error)
+        connection.engine.dispose(close=False)
+    return DBAPIError.instance(
+        statement,
+        None,
+        error,
+        connection.dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=connection.dialect,
+    )
 
 
 @contextmanager

@@ -6,7 +6,7 @@ creation to build the relationships.
 
 import enum
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
@@ -256,6 +256,20 @@ class Verdict(SQLModel, table=True):
     reopen_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
     reviewer: "User" = Relationship(sa_relationship_kwargs={"lazy": "selectin"})
+
+
+class Person(Protocol):
+    """What the review rules need of whoever acts: a User, or the lighter holder of an
+    API token (factcheck.accounts.TokenHolder)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> "Role": ...
 
 
 class User(SQLModel, table=True):

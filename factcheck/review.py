@@ -39,6 +39,7 @@ from factcheck.models import (
     ClaimOutlet,
     ClaimStatus,
     Outlet,
+    Person,
     Role,
     User,
     Verdict,
@@ -156,7 +157,9 @@ def _lease_is_free(now: Any) -> Any:
     return or_(CLAIM.c.leased_by_id.is_(None), CLAIM.c.lease_expires_at < now)
 
 
-def _event(session: Session, user: User | None, action: str, claim_id: int, **changes: Any) -> None:
+def _event(
+    session: Session, user: Person | None, action: str, claim_id: int, **changes: Any
+) -> None:
     record_event(
         session,
         actor=user.username if user else SYSTEM_ACTOR,
@@ -246,10 +249,10 @@ def _take(
     leaves the entries of decided claims in the queue's index unmarked, so each later
     scan walked all of them (measured: 1 ms after 1,000 verdicts, against 0.1 ms)."""
     for _attempt in range(MAX_TAKE_ATTEMPTS):
-        found = session.execute(candidate, values).first()
+        found = session.connection().execute(candidate, values).first()
         if found is None:
             return None
-        leased = session.execute(LEASE, {**values, "claim_id": found.id}).first()
+        leased = session.connection().execute(LEASE, {**values, "claim_id": found.id}).first()
         if leased is not None:
             return leased, found.previous_holder
     return None
@@ -258,7 +261,7 @@ def _take(
 def lease_next(
     session: Session,
     *,
-    user: User,
+    user: Person,
     now: datetime,
     lease_for: timedelta,
     review_filter: ReviewFilter | None = None,
@@ -266,7 +269,7 @@ def lease_next(
 ) -> ClaimRecord | None:
     """Lease the next claim to the reviewer (or renew the one they hold)."""
     until = now + lease_for
-    state = session.execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one()
+    state = session.connection().execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one()
     if state.held is not None and state.held not in skip:
         renewed = session.execute(
             RENEW, {"claim_id": state.held, "holder": user.id, "until": until}
@@ -466,7 +469,7 @@ DECIDE_AND_RECORD = _decided_and_recorded()
 def record_verdict(
     session: Session,
     *,
-    user: User,
+    user: Person,
     claim_id: int,
     status: ClaimStatus,
     seen_version: int,
@@ -481,18 +484,22 @@ def record_verdict(
     if status in NOTE_REQUIRED and not note:
         raise UserError(f"A note is required when a claim is {status.value}: say why.")
     evidence = _clean_evidence(evidence_urls)
-    row = session.execute(
-        DECIDE_AND_RECORD if on_postgresql(session) else DECIDE,
-        {
-            "claim_id": claim_id,
-            "seen_version": seen_version,
-            "now": now,
-            "decider": user.id,
-            "decision": status,
-            "reason": note or None,
-            "evidence": evidence,
-        },
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            DECIDE_AND_RECORD if on_postgresql(session) else DECIDE,
+            {
+                "claim_id": claim_id,
+                "seen_version": seen_version,
+                "now": now,
+                "decider": user.id,
+                "decision": status,
+                "reason": note or None,
+                "evidence": evidence,
+            },
+        )
+        .first()
+    )
     if row is None:
         raise Conflict(
             f"This claim changed since you opened it: {describe(_claim(session, claim_id))} "

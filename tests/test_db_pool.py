@@ -10,6 +10,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import OperationalError
 
 from factcheck import db
+from factcheck.audit import record_event
 from factcheck.db import get_engine, session_scope
 from tests.harness import wait_for
 
@@ -65,3 +66,24 @@ def test_a_busy_connection_that_was_cut_fails_one_request_and_the_pool_recovers(
     with pytest.raises(OperationalError):
         query(postgres)
     assert query(postgres) == 1
+
+
+def test_a_connection_cut_before_an_audited_commit_fails_it_and_the_pool_recovers(
+    postgres, monkeypatch
+):
+    # The audit chain is appended and committed in one exchange with the server, on the
+    # driver's connection: its failure must be SQLAlchemy's, as any other statement's.
+    monkeypatch.setattr(db, "IDLE_BEFORE_CHECK", 3600.0)
+    with pytest.raises(OperationalError) as failed, session_scope(postgres) as session:
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        record_event(session, actor="t", action="test.cut", object_type="test", object_id=1)
+        cut(postgres, backend)
+
+    assert "audit_head" in failed.value.statement  # the commit's, not a later rollback's
+
+    assert query(postgres) == 1
+    with session_scope(postgres) as session:
+        cut_events = session.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'test.cut'")
+        ).scalar_one()
+    assert cut_events == 0

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from factcheck.accounts import authenticate, user_for_token
+from factcheck.accounts import TokenHolder, authenticate, user_for_token
 from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User
@@ -33,7 +33,7 @@ def _load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _bearer_user() -> User | None:
+def _bearer_user() -> TokenHolder | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
