@@ -146,21 +146,31 @@ class Claim(SQLModel, table=True):
             postgresql_where=sql("status = 'pending'"),
             sqlite_where=sql("status = 'pending'"),
         ),
+        # Claims under a lease only: a verdict, which ends the lease, adds no entry.
+        Index(
+            "ix_claim_leased_by_id",
+            "leased_by_id",
+            postgresql_where=sql("leased_by_id IS NOT NULL"),
+            sqlite_where=sql("leased_by_id IS NOT NULL"),
+        ),
     )
+    # No index on article_id (uq_claim_article_position begins with it), status
+    # (ix_claim_status_checkworthiness does) or speaker (searched with ILIKE '%...%',
+    # which no B-tree serves): each index is written on every lease and verdict.
 
     id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    article_id: int = Field(foreign_key="article.id", ondelete="CASCADE")
     position: int
     text: str = Field(sa_column=Column(Text, nullable=False))
     start: int
     end: int
-    speaker: str | None = Field(default=None, max_length=300, index=True)
+    speaker: str | None = Field(default=None, max_length=300)
     kind: ClaimKind = Field(
         default=ClaimKind.STATEMENT, sa_type=_enum_column(ClaimKind, "claim_kind")
     )
     checkworthiness: float = 0.0
     status: ClaimStatus = Field(
-        default=ClaimStatus.PENDING, sa_type=_enum_column(ClaimStatus, "claim_status"), index=True
+        default=ClaimStatus.PENDING, sa_type=_enum_column(ClaimStatus, "claim_status")
     )
     fingerprint: str = Field(max_length=64, index=True)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -170,9 +180,7 @@ class Claim(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # The lease: the reviewer who holds the claim, until when.
-    leased_by_id: int | None = Field(
-        default=None, foreign_key="user.id", ondelete="SET NULL", index=True
-    )
+    leased_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     lease_expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     crossref_state: CrossrefState = Field(
         default=CrossrefState.WAITING,
@@ -355,7 +363,8 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _timestamp(index=True)
     actor: str = Field(max_length=120, index=True)
-    address: str | None = Field(default=None, max_length=64, index=True)
+    # Not indexed: failed logins per address are found by time (ix_audit_event_at).
+    address: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=60, index=True)
     object_type: str = Field(max_length=40)
     object_id: str = Field(max_length=64)

@@ -101,6 +101,28 @@ def test_a_reviewer_who_holds_a_claim_gets_it_again_with_a_longer_lease(session,
     assert held_claim(session, user=people["ann"], now=later + timedelta(minutes=9)).id == first.id
 
 
+def take_all(session: Session, user: User, count: int, now) -> list[Claim]:
+    """`count` claims leased to one reviewer, each taken while holding the others."""
+    taken: list[Claim] = []
+    for _ in range(count):
+        skip = [claim.id for claim in taken]
+        taken.append(take_next(session, user=user, now=now, lease_for=LEASE, skip=skip))
+    return taken
+
+
+def test_a_reviewer_holding_the_last_free_claim_gets_it_again(session, people, article):
+    now = utcnow()
+    held = [
+        take_next(session, user=people["bob"], now=now, lease_for=LEASE) for _ in article.claims
+    ]
+    release_lease(session, user=people["bob"], claim_id=held[-1].id, reason="skip")
+    last = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+
+    again = take_next(session, user=people["ann"], now=now + timedelta(minutes=1), lease_for=LEASE)
+
+    assert again.id == last.id == held[-1].id
+
+
 def test_an_expired_lease_lets_another_reviewer_take_the_claim(session, people, article):
     now = utcnow()
     only = ReviewFilter(article_id=article.id, speaker="Tillerson")
@@ -149,6 +171,23 @@ def test_a_pinned_article_comes_first(session, people, article, demo_text):
 
     claim = take_next(session, user=people["ann"], now=utcnow(), lease_for=LEASE)
     assert claim.article_id == other.id
+
+
+def test_once_a_pinned_article_is_taken_the_queue_goes_on_in_its_order(
+    session, people, article, demo_text
+):
+    other = split_now(session, demo_text.replace("NATO", "The alliance"))
+    other.pinned = True
+    session.add(other)
+    session.commit()
+    now = utcnow()
+    pinned = take_all(session, people["bob"], len(other.claims), now)
+
+    following = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+
+    assert {claim.article_id for claim in pinned} == {other.id}
+    assert following.article_id == article.id
+    assert following.id == max(article.claims, key=lambda c: (c.checkworthiness, -c.id)).id
 
 
 def test_filters_narrow_what_is_handed_out(session, people, article):
