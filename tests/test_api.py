@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask
 import pytest
 from sqlmodel import func, select
 
@@ -26,6 +27,18 @@ def test_the_api_refuses_requests_without_a_token(app, demo_text):
 def test_the_api_ignores_a_browser_session_cookie(client, demo_text):
     response = client.post("/api/articles", json={"text": demo_text})
     assert response.status_code == 401
+
+
+def test_api_requests_have_no_cookie_session_to_read_sign_or_send(app, api, demo_text):
+    with app.test_request_context("/api/articles"):
+        assert app.session_interface.is_null_session(flask.session._get_current_object())
+    with app.test_request_context("/queue"):
+        assert not app.session_interface.is_null_session(flask.session._get_current_object())
+
+    response = api.post("/api/articles", json={"text": demo_text})
+
+    assert response.status_code == 201
+    assert "Set-Cookie" not in response.headers
 
 
 def test_a_wrong_token_is_refused(app):

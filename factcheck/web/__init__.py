@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
@@ -32,6 +33,17 @@ htmx = HTMX()
 csrf = CSRFProtect()
 
 
+class CookieSessionsForPages(SecureCookieSessionInterface):
+    """The JSON API takes tokens only: its requests get no cookie session to read, sign
+    or send (a signing serializer and a cookie check, on every request of the review
+    loop)."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def create_app(
     settings: Settings | None = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
@@ -42,6 +54,7 @@ def create_app(
         static_folder=str(Path(__file__).resolve().parent.parent / "static"),
     )
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = CookieSessionsForPages()
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # The request body may hold an article up to the limit plus its form fields.
