@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from psycopg import ServerCursor
-from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, event, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, SQLModel, create_engine
@@ -48,23 +46,7 @@ def get_engine(database_url: str) -> Engine:
     )
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
-    event.listen(engine, "do_execute", _begin_with_first_statement)
     return engine
-
-
-def _begin_with_first_statement(
-    cursor: Any, statement: str, parameters: Any, _context: Any
-) -> bool | None:
-    """psycopg sends a transaction's BEGIN on a round trip of its own, before the first
-    statement; in a pipeline both go together. Other statements, and server-side
-    cursors (which a pipeline cannot hold), are left to the usual execute."""
-    connection = cursor.connection
-    idle = connection.info.transaction_status == TransactionStatus.IDLE
-    if connection.autocommit or not idle or isinstance(cursor, ServerCursor):
-        return None
-    with connection.pipeline():
-        cursor.execute(statement, parameters)
-    return True
 
 
 # A pooled connection idle this long is checked before use (a database restart or a
