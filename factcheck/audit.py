@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlmodel import Session, col, select
 
 from factcheck.db import canonical_json, compare_and_set, on_postgresql
@@ -132,14 +132,20 @@ def _chain_pending(session: Session) -> None:
         from factcheck.audit_sql import append_events, append_events_and_commit
 
         session.flush()
-        if session.in_nested_transaction():
-            append_events(session, pending)  # a savepoint's end is not the commit
-        else:
+        if _owns_its_commit(session):
             append_events_and_commit(session, pending)
+        else:
+            append_events(session, pending)
         return
     for audit_event in pending:
         _append(session, audit_event)
     session.flush()
+
+
+def _owns_its_commit(session: Session) -> bool:
+    """Whether this commit ends the database transaction: not a savepoint's end, nor the
+    commit of a session joined to a transaction its caller began on a connection."""
+    return isinstance(session.get_bind(), Engine) and not session.in_nested_transaction()
 
 
 @event.listens_for(Session, "after_rollback")

@@ -107,18 +107,19 @@ def append_events(session: Session, events: list[PendingEvent]) -> None:
 
 
 def append_events_and_commit(session: Session, events: list[PendingEvent]) -> None:
-    """Chain the events and commit, sent to the server together (psycopg's pipeline):
-    one round trip instead of two, and the chain's head is locked only while the
-    server works, never while this process waits for its turn on a core. The session's
-    own commit then finds the transaction ended and sends nothing. A failed append
-    fails the commit, and the transaction is rolled back."""
+    """Chain the events and commit, sent to the server together with one Sync (psycopg's
+    pipeline): one round trip instead of two, and the chain's head is locked only while
+    the server works, never while this process waits for its turn on a core. The
+    session's own commit then finds the transaction ended and sends nothing. A failed
+    append skips the COMMIT queued after it, and the session rolls back."""
     connection = session.connection()
     driver = connection.connection.driver_connection
     try:
         with driver.pipeline(), driver.cursor() as cursor:
             for event in events:
                 cursor.execute(APPEND_FOR_PSYCOPG, _append_parameters(event))
-            driver.commit()
+            # Queued, not driver.commit(): that would send a Sync of its own and wait.
+            cursor.execute("COMMIT")
     except psycopg.Error as error:
         raise as_sqlalchemy_error(connection, error, APPEND_FOR_PSYCOPG) from error
 

@@ -72,11 +72,12 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 
 def as_sqlalchemy_error(connection: Connection, error: Exception, statement: str) -> DBAPIError:
     """A driver error met outside SQLAlchemy's own execution, as SQLAlchemy raises it;
-    a lost connection is invalidated and the pool renewed, as SQLAlchemy does."""
+    after a lost connection the pool's connections are replaced (the server that cut one
+    has likely cut them all)."""
     lost = connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
     if lost:
         connection.invalidate(error)
-        connection.engine.dispose(close=False)
+        connection.engine.dispose()
     return DBAPIError.instance(
         statement,
         None,

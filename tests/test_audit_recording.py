@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from factcheck.accounts import add_user
+from factcheck.audit import record_event
 from factcheck.db import get_engine
 from factcheck.intake import submit_article
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, utcnow
@@ -120,3 +121,35 @@ def test_login_logout_lease_verdict_and_role_change_are_all_in_the_log(client, s
         "user.role",
     ):
         assert expected in actions, expected
+
+
+def events_named(stack: Stack, action: str) -> int:
+    with Session(get_engine(stack.settings.database_url)) as db:
+        return len(db.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_a_savepoint_s_end_is_not_the_commit_of_its_events(stack, session):
+    if session.get_bind().dialect.name == "sqlite":
+        # pysqlite commits on its own around SAVEPOINT; nothing here uses savepoints.
+        pytest.skip("savepoints need PostgreSQL")
+    savepoint = session.begin_nested()
+    record_event(session, actor="t", action="test.inner", object_type="test", object_id=1)
+    savepoint.commit()
+
+    session.rollback()  # the transaction's
+
+    assert events_named(stack, "test.inner") == 0
+
+
+def test_a_session_joined_to_its_caller_s_transaction_leaves_the_commit_to_the_caller(
+    stack, clean_database
+):
+    engine = get_engine(stack.settings.database_url)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))  # the caller's transaction has begun
+        with Session(bind=connection) as joined:
+            record_event(joined, actor="t", action="test.joined", object_type="test", object_id=1)
+            joined.commit()
+        connection.rollback()
+
+    assert events_named(stack, "test.joined") == 0
