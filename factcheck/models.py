@@ -351,19 +351,29 @@ class OutletRegistry(SQLModel, table=True):
     version: int = Field(default=0)
 
 
+FAILED_LOGIN = "action = 'login.failed'"
+
+
 class AuditEvent(SQLModel, table=True):
     """One state change. Rows are appended, never updated or deleted."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_object", "object_type", "object_id"),
+        # Failed logins per address (the login rate limit), written for those alone.
+        Index(
+            "ix_audit_event_failed_login",
+            "address",
+            "at",
+            postgresql_where=sql(FAILED_LOGIN),
+            sqlite_where=sql(FAILED_LOGIN),
+        ),
         UniqueConstraint("sha256", name="uq_audit_event_sha256"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _timestamp(index=True)
     actor: str = Field(max_length=120, index=True)
-    # Not indexed: failed logins per address are found by time (ix_audit_event_at).
     address: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=60, index=True)
     object_type: str = Field(max_length=40)

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from factcheck.accounts import add_user
 from factcheck.db import get_engine
-from factcheck.models import Claim, ClaimStatus, Role, User, Verdict, utcnow
+from factcheck.models import Article, Claim, ClaimStatus, Role, User, Verdict, utcnow
 from factcheck.review import decide, take_next
 from tests.harness import Stack
 from tests.helpers import split_now
@@ -106,3 +106,34 @@ def test_twenty_reviewers_deciding_at_once_lose_no_verdict(
     assert session.exec(select(func.count()).select_from(Verdict)).one() == REVIEWERS
     verified = select(func.count()).where(Claim.status == ClaimStatus.VERIFIED)
     assert session.exec(verified).one() == REVIEWERS
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["queue order", "pinned first"])
+def test_a_reviewer_renewing_a_lease_holds_up_nobody_s_next_claim(
+    stack: Stack, session: Session, users: list[User], pinned: bool
+):
+    engine = get_engine(stack.settings.database_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: nobody works alongside")
+    ann, bob = users[0], users[1]
+    article = session.exec(select(Claim.article_id)).first()
+    if pinned:
+        session.get(Article, article).pinned = True
+        session.commit()
+    now = utcnow()
+    held = take_next(session, user=ann, now=now, lease_for=LEASE)
+    session.commit()
+    first_in_line = session.exec(
+        select(Claim.id)
+        .where(Claim.leased_by_id.is_(None), Claim.article_id == article if pinned else True)
+        .order_by(Claim.checkworthiness.desc(), Claim.article_id, Claim.id)
+    ).first()
+
+    with Session(engine) as renewing, Session(engine) as asking:
+        again = take_next(renewing, user=renewing.get(User, ann.id), now=now, lease_for=LEASE)
+        next_for_bob = take_next(asking, user=asking.get(User, bob.id), now=now, lease_for=LEASE)
+        taken = (again.id, next_for_bob.id)
+        renewing.commit()
+        asking.commit()
+
+    assert taken == (held.id, first_in_line)

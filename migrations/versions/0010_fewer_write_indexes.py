@@ -1,5 +1,6 @@
 """fewer indexes written on every lease and verdict: those another index already serves,
-one no query can use, and the lease index kept to claims under a lease
+one no query can use, the lease index kept to claims under a lease and the address index
+to failed logins
 
 Revision ID: 0010
 Revises: 0009
@@ -15,6 +16,7 @@ branch_labels = None
 depends_on = None
 
 LEASED = sa.text("leased_by_id IS NOT NULL")
+FAILED_LOGIN = sa.text("action = 'login.failed'")
 
 
 def upgrade() -> None:
@@ -30,9 +32,17 @@ def upgrade() -> None:
         postgresql_where=LEASED,
         sqlite_where=LEASED,
     )
+    op.create_index(
+        "ix_audit_event_failed_login",
+        "audit_event",
+        ["address", "at"],
+        postgresql_where=FAILED_LOGIN,
+        sqlite_where=FAILED_LOGIN,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_event_failed_login", table_name="audit_event")
     op.drop_index("ix_claim_leased_by_id", table_name="claim")
     op.create_index("ix_claim_leased_by_id", "claim", ["leased_by_id"])
     op.create_index("ix_audit_event_address", "audit_event", ["address"])
