@@ -23,8 +23,10 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    not_,
     or_,
     text,
+    true,
     update,
 )
 from sqlmodel import Session, col, select
@@ -242,8 +244,27 @@ def _candidate_query(parameters: frozenset[str], skipping: bool, pinned_only: bo
     )
 
 
+@cache
+def _first_look(parameters: frozenset[str], skipping: bool) -> Select:
+    """PostgreSQL: HELD_OR_PINNED and, only when neither a held claim nor a pinned
+    article comes first, the queue's first free row, locked: one statement where the
+    usual case took two, and no row locked that will not be leased."""
+    state = HELD_OR_PINNED.subquery("state")
+    free_to_take = state.c.held.is_(None)
+    if skipping:
+        free_to_take = or_(free_to_take, state.c.held.in_(bindparam("skip", expanding=True)))
+    first = (
+        _candidate_query(parameters, skipping, False)
+        .where(free_to_take, not_(state.c.any_pinned))
+        .lateral("first")
+    )
+    return select(
+        state.c.held, state.c.any_pinned, first.c.id, first.c.previous_holder
+    ).select_from(state.outerjoin(first, true()))
+
+
 def _take(
-    session: Session, candidate: Select, values: dict[str, Any]
+    session: Session, candidate: Select, values: dict[str, Any], found: Row[Any] | None = None
 ) -> tuple[Row[Any], int | None] | None:
     """Read the first free row, then lease it if it is still free; a reviewer who lost
     the race reads again (on PostgreSQL the read locks the row, so nobody can win it).
@@ -252,12 +273,13 @@ def _take(
     scan walked all of them (measured: 1 ms after 1,000 verdicts, against 0.1 ms)."""
     connection = session.connection()
     for _attempt in range(MAX_TAKE_ATTEMPTS):
-        found = connection.execute(candidate, values).first()
+        found = found or connection.execute(candidate, values).first()
         if found is None:
             return None
         leased = connection.execute(LEASE, {**values, "claim_id": found.id}).first()
         if leased is not None:
             return leased, found.previous_holder
+        found = None
     return None
 
 
@@ -272,8 +294,22 @@ def lease_next(
 ) -> ClaimRecord | None:
     """Lease the next claim to the reviewer (or renew the one they hold)."""
     until = now + lease_for
+    parameters = (review_filter or ReviewFilter()).parameters()
+    values = {
+        **parameters,
+        "now": now,
+        "skip": list(skip),
+        "user_id": user.id,
+        "holder": user.id,
+        "until": until,
+    }
     connection = session.connection()
-    state = connection.execute(HELD_OR_PINNED, {"user_id": user.id, "now": now}).one()
+    found = None
+    if on_postgresql(session):
+        state = connection.execute(_first_look(frozenset(parameters), bool(skip)), values).one()
+        found = state if state.id is not None else None
+    else:
+        state = connection.execute(HELD_OR_PINNED, values).one()
     if state.held is not None and state.held not in skip:
         renewed = connection.execute(
             RENEW, {"claim_id": state.held, "holder": user.id, "until": until}
@@ -282,11 +318,9 @@ def lease_next(
             return ClaimRecord.from_row(renewed)
         # The lease ended between the two statements (a verdict in another tab): the
         # reviewer gets the next claim instead.
-    parameters = (review_filter or ReviewFilter()).parameters()
-    values = {**parameters, "now": now, "skip": list(skip), "holder": user.id, "until": until}
     for pinned_only in (True, False) if state.any_pinned else (False,):
         candidate = _candidate_query(frozenset(parameters), bool(skip), pinned_only)
-        taken = _take(session, candidate, values)
+        taken = _take(session, candidate, values, found)
         if taken is not None:
             leased, previous_holder = taken
             if previous_holder is not None:
