@@ -282,6 +282,30 @@ def _record(
     )
 
 
+def _record_in_use(
+    session: Session,
+    live: LiveRegistry,
+    *,
+    outlet: Outlet,
+    actor: str,
+    action: str,
+    before: Outlet | None,
+) -> None:
+    """Record `outlet` as its name's entry in use: a change kept, or, when it is the
+    entry of the registry's files, the end of the newsroom's change."""
+    change = RESET if outlet == live.base.get(outlet.name) else SET
+    _record(
+        session,
+        name=outlet.name,
+        change=change,
+        entry=outlet if change == SET else None,
+        actor=actor,
+        action=action,
+        before=before,
+        after=outlet,
+    )
+
+
 def add_outlet(session: Session, live: LiveRegistry, *, form: EntryForm, actor: str) -> Outlet:
     outlet = outlet_from_form(form)
     registry, edits = _begin_change(session, live)
@@ -291,16 +315,7 @@ def add_outlet(session: Session, live: LiveRegistry, *, form: EntryForm, actor: 
     if edit is not None and edit.change == OFF:
         raise Conflict(f"{outlet.name} is in the registry, turned off: turn it on instead.")
     _checked(registry, outlet)
-    _record(
-        session,
-        name=outlet.name,
-        change=SET,
-        entry=outlet,
-        actor=actor,
-        action="outlet.added",
-        before=None,
-        after=outlet,
-    )
+    _record_in_use(session, live, outlet=outlet, actor=actor, action="outlet.added", before=None)
     return outlet
 
 
@@ -320,16 +335,8 @@ def change_outlet(
     if outlet == before:
         raise Conflict(f"Nothing to save: {name} is already so.")
     _checked(registry, outlet)
-    change = RESET if outlet == live.base.get(name) else SET
-    _record(
-        session,
-        name=name,
-        change=change,
-        entry=outlet if change == SET else None,
-        actor=actor,
-        action="outlet.changed",
-        before=before,
-        after=outlet,
+    _record_in_use(
+        session, live, outlet=outlet, actor=actor, action="outlet.changed", before=before
     )
     return outlet
 
@@ -366,16 +373,8 @@ def turn_on(
     _unchanged_since(edits, name, seen_edit)
     outlet = outlet_from_table(edit.entry, "outlet_edit")
     _checked(registry, outlet)
-    change = RESET if outlet == live.base.get(name) else SET
-    _record(
-        session,
-        name=name,
-        change=change,
-        entry=outlet if change == SET else None,
-        actor=actor,
-        action="outlet.turned_on",
-        before=None,
-        after=outlet,
+    _record_in_use(
+        session, live, outlet=outlet, actor=actor, action="outlet.turned_on", before=None
     )
     return outlet
 
@@ -393,16 +392,7 @@ def restore(
     if before == base:
         raise Conflict(f"Nothing to restore: {name} is as in the registry's files.")
     _checked(registry, base)
-    _record(
-        session,
-        name=name,
-        change=RESET,
-        entry=None,
-        actor=actor,
-        action="outlet.restored",
-        before=before,
-        after=base,
-    )
+    _record_in_use(session, live, outlet=base, actor=actor, action="outlet.restored", before=before)
     return base
 
 
