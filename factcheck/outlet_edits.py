@@ -194,10 +194,14 @@ def _latest_edits(session: Session) -> dict[str, OutletEdit]:
 
 
 def newsroom_changes(session: Session) -> dict[str, Outlet | None]:
+    return _changes_of(_latest_edits(session))
+
+
+def _changes_of(edits: dict[str, OutletEdit]) -> dict[str, Outlet | None]:
     """Each name the newsroom changed: its entry, or None when turned off."""
     return {
         name: outlet_from_table(edit.entry, "outlet_edit") if edit.change == SET else None
-        for name, edit in _latest_edits(session).items()
+        for name, edit in edits.items()
         if edit.change != RESET
     }
 
@@ -236,7 +240,7 @@ def _begin_change(session: Session, live: LiveRegistry) -> tuple[Registry, dict[
         .values(version=OutletRegistry.version + 1)
     )
     edits = _latest_edits(session)
-    return live.base.with_changes(newsroom_changes(session)), edits
+    return live.base.with_changes(_changes_of(edits)), edits
 
 
 def _unchanged_since(edits: dict[str, OutletEdit], name: str, seen_edit: int | None) -> None:
