@@ -155,6 +155,13 @@ def _record_columns() -> list[Any]:
 RECORD_COLUMNS = _record_columns()
 
 
+# Spelt in the statements, not bound: PostgreSQL then plans the review loop's prepared
+# statements once (a generic plan), and that plan can still read the index of pending
+# claims alone, which a bound status cannot prove it may (test_review_concurrency).
+IS_PENDING = CLAIM.c.status == literal_column(f"'{ClaimStatus.PENDING.value}'")
+ONE = literal_column("1")
+
+
 def _lease_is_free(now: Any) -> Any:
     return or_(CLAIM.c.leased_by_id.is_(None), CLAIM.c.lease_expires_at < now)
 
@@ -178,11 +185,11 @@ HELD = (
     select(CLAIM.c.id)
     .where(
         CLAIM.c.leased_by_id == bindparam("user_id"),
-        CLAIM.c.status == ClaimStatus.PENDING,
+        IS_PENDING,
         CLAIM.c.lease_expires_at > bindparam("now"),
     )
     .order_by(CLAIM.c.lease_expires_at.desc())
-    .limit(1)
+    .limit(ONE)
 )
 HELD_OR_PINNED = select(
     HELD.scalar_subquery().label("held"),
@@ -192,7 +199,7 @@ LEASE = (
     update(CLAIM)
     .where(
         CLAIM.c.id == bindparam("claim_id"),
-        CLAIM.c.status == ClaimStatus.PENDING,
+        IS_PENDING,
         _lease_is_free(bindparam("now")),
     )
     .values(leased_by_id=bindparam("holder"), lease_expires_at=bindparam("until"))
@@ -203,7 +210,7 @@ RENEW = (
     .where(
         CLAIM.c.id == bindparam("claim_id"),
         CLAIM.c.leased_by_id == bindparam("holder"),
-        CLAIM.c.status == ClaimStatus.PENDING,
+        IS_PENDING,
     )
     .values(lease_expires_at=bindparam("until"))
     .returning(*RECORD_COLUMNS)
@@ -223,7 +230,7 @@ def _candidate_query(parameters: frozenset[str], skipping: bool, pinned_only: bo
     ix_claim_pending_priority and stops at the first free row: its id, and who held its
     expired lease, if anyone. One statement per shape of filter, built once."""
     conditions = [
-        CLAIM.c.status == ClaimStatus.PENDING,
+        IS_PENDING,
         _lease_is_free(bindparam("now")),
         *(_filter_condition(parameter) for parameter in sorted(parameters)),
     ]
@@ -235,7 +242,7 @@ def _candidate_query(parameters: frozenset[str], skipping: bool, pinned_only: bo
         select(CLAIM.c.id, CLAIM.c.leased_by_id.label("previous_holder"))
         .where(*conditions)
         .order_by(CLAIM.c.checkworthiness.desc(), CLAIM.c.article_id, CLAIM.c.id)
-        .limit(1)
+        .limit(ONE)
         # PostgreSQL: concurrent reviewers pass over each other's candidate row instead
         # of waiting for it; SQLite ignores this and serialises the writes. The row is
         # locked only when it is to be leased: a locked row others pass over would put
@@ -457,7 +464,7 @@ DECIDE = (
     .where(
         CLAIM.c.id == bindparam("claim_id"),
         CLAIM.c.version == bindparam("seen_version"),
-        CLAIM.c.status == ClaimStatus.PENDING,
+        IS_PENDING,
         or_(_lease_is_free(bindparam("now")), CLAIM.c.leased_by_id == bindparam("decider")),
     )
     .values(
