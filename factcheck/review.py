@@ -179,6 +179,15 @@ def _event(
     )
 
 
+def _expired(session: Session, claim_id: int, holder_id: int) -> None:
+    """The event of a lease that ran out, naming its holder as every lease event does
+    (a rare event: the name is read only then, not in the statement that leases)."""
+    holder = (
+        session.connection().execute(select(User.username).where(User.id == holder_id)).scalar()
+    )
+    _event(session, None, "lease.expired", claim_id, before={"leased_by": holder})
+
+
 # The statements of the review loop are built once, with bound parameters: building
 # and hashing a statement on every request cost more than running it.
 HELD = (
@@ -257,12 +266,9 @@ def _first_look(parameters: frozenset[str], skipping: bool) -> Select:
     article comes first, the queue's first free row, locked: one statement where the
     usual case took two, and no row locked that will not be leased."""
     state = HELD_OR_PINNED.subquery("state")
-    free_to_take = state.c.held.is_(None)
-    if skipping:
-        free_to_take = or_(free_to_take, state.c.held.in_(bindparam("skip", expanding=True)))
     first = (
         _candidate_query(parameters, skipping, False)
-        .where(free_to_take, not_(state.c.any_pinned))
+        .where(state.c.held.is_(None), not_(state.c.any_pinned))
         .lateral("first")
     )
     return select(
@@ -317,7 +323,9 @@ def lease_next(
         found = state if state.id is not None else None
     else:
         state = connection.execute(HELD_OR_PINNED, values).one()
-    if state.held is not None and state.held not in skip:
+    # A claim the reviewer holds is theirs to review even if they skipped it before (an
+    # editor handed it back to them): skipping it again releases it.
+    if state.held is not None:
         renewed = connection.execute(
             RENEW, {"claim_id": state.held, "holder": user.id, "until": until}
         ).first()
@@ -331,9 +339,7 @@ def lease_next(
         if taken is not None:
             leased, previous_holder = taken
             if previous_holder is not None:
-                _event(
-                    session, None, "lease.expired", leased.id, before={"leased_by": previous_holder}
-                )
+                _expired(session, leased.id, previous_holder)
             _event(session, user, "lease.taken", leased.id, after={"until": until.isoformat()})
             return ClaimRecord.from_row(leased)
     return None
@@ -426,7 +432,7 @@ def expire_leases(session: Session, *, now: datetime) -> int:
             lease_expires_at=None,
         )
         if done:
-            _event(session, None, "lease.expired", claim_id, before={"leased_by": holder})
+            _expired(session, claim_id, holder)
             freed += 1
     return freed
 
@@ -621,16 +627,17 @@ def _undecided(now: datetime) -> dict[str, Any]:
 def undo_last(session: Session, *, user: User, now: datetime, lease_for: timedelta) -> Claim:
     """Take back the reviewer's own last verdict within UNDO_WINDOW, if nobody has
     touched the claim since; the claim comes back to them under a lease."""
+    # The last verdict only: once undone or reopened, there is nothing more to undo (an
+    # undo never reaches back to an earlier verdict the reviewer is not looking at).
     verdict = session.exec(
-        select(Verdict)
-        .where(
-            Verdict.reviewer_id == user.id,
-            col(Verdict.undone_at).is_(None),
-            col(Verdict.reopened_at).is_(None),
-        )
-        .order_by(col(Verdict.id).desc())
+        select(Verdict).where(Verdict.reviewer_id == user.id).order_by(col(Verdict.id).desc())
     ).first()
-    if verdict is None or aware(verdict.created_at) < now - UNDO_WINDOW:
+    if (
+        verdict is None
+        or verdict.undone_at is not None
+        or verdict.reopened_at is not None
+        or aware(verdict.created_at) < now - UNDO_WINDOW
+    ):
         raise Conflict(
             f"There is no verdict of yours from the last {UNDO_WINDOW.seconds} seconds to undo."
         )
@@ -657,6 +664,8 @@ def undo_last(session: Session, *, user: User, now: datetime, lease_for: timedel
         before={"status": verdict.status.value, "version": verdict.claim_version},
         after={"status": ClaimStatus.PENDING.value, "version": claim.version},
     )
+    until = (now + lease_for).isoformat()
+    _event(session, user, "lease.taken", claim.id, after={"until": until})
     return claim
 
 

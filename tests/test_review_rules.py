@@ -16,6 +16,7 @@ from factcheck.review import (
     decide,
     expire_leases,
     held_claim,
+    reassign,
     release_all,
     release_lease,
     reopen,
@@ -101,21 +102,26 @@ def test_a_reviewer_who_holds_a_claim_gets_it_again_with_a_longer_lease(session,
     assert held_claim(session, user=people["ann"], now=later + timedelta(minutes=9)).id == first.id
 
 
-def take_all(session: Session, user: User, count: int, now) -> list[Claim]:
-    """`count` claims leased to one reviewer, each taken while holding the others."""
-    taken: list[Claim] = []
-    for _ in range(count):
-        skip = [claim.id for claim in taken]
-        taken.append(take_next(session, user=user, now=now, lease_for=LEASE, skip=skip))
-    return taken
+def take_all(session: Session, count: int, now) -> list[Claim]:
+    """The next `count` claims of the queue, each leased to a reviewer of its own (a
+    reviewer holds one claim at a time)."""
+    return [
+        take_next(
+            session,
+            user=add_user(
+                session, username=f"other{n}", password="x" * 10, role=Role.REVIEWER, actor="t"
+            ),
+            now=now,
+            lease_for=LEASE,
+        )
+        for n in range(count)
+    ]
 
 
 def test_a_reviewer_holding_the_last_free_claim_gets_it_again(session, people, article):
     now = utcnow()
-    held = [
-        take_next(session, user=people["bob"], now=now, lease_for=LEASE) for _ in article.claims
-    ]
-    release_lease(session, user=people["bob"], claim_id=held[-1].id, reason="skip")
+    held = take_all(session, len(article.claims), now)
+    release_lease(session, user=held[-1].leased_by, claim_id=held[-1].id, reason="skip")
     last = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
 
     again = take_next(session, user=people["ann"], now=now + timedelta(minutes=1), lease_for=LEASE)
@@ -135,6 +141,8 @@ def test_an_expired_lease_lets_another_reviewer_take_the_claim(session, people, 
 
     assert bob_claim.id == ann_claim.id
     assert actions(session) == ["lease.taken", "lease.expired", "lease.taken"]
+    expired = select(AuditEvent.before).where(AuditEvent.action == "lease.expired")
+    assert session.exec(expired).one() == {"leased_by": "ann"}
 
 
 def test_the_sweep_frees_expired_leases_with_an_event(session, people, article):
@@ -143,6 +151,8 @@ def test_the_sweep_frees_expired_leases_with_an_event(session, people, article):
     assert expire_leases(session, now=now + LEASE + timedelta(seconds=1)) == 1
     assert held_claim(session, user=people["ann"], now=now) is None
     assert actions(session)[-1] == "lease.expired"
+    expired = select(AuditEvent.before).where(AuditEvent.action == "lease.expired")
+    assert session.exec(expired).one() == {"leased_by": "ann"}
 
 
 def test_skip_releases_the_claim_and_the_next_one_is_another(session, people, article):
@@ -155,6 +165,30 @@ def test_skip_releases_the_claim_and_the_next_one_is_another(session, people, ar
 
     assert following.id != skipped.id
     assert for_bob.id == skipped.id  # still in the queue for others
+
+
+def test_a_claim_handed_back_to_a_reviewer_who_skipped_it_is_theirs_to_review(
+    session, people, article
+):
+    """An editor may reassign a claim to a reviewer who skipped it earlier: they hold
+    its lease, so it is the one they see, not one more claim under a second lease."""
+    now = utcnow()
+    skipped = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    release_lease(session, user=people["ann"], claim_id=skipped.id, reason="skip")
+    reassign(
+        session,
+        user=people["eve"],
+        claim_id=skipped.id,
+        to=people["ann"],
+        now=now,
+        lease_for=LEASE,
+    )
+
+    shown = take_next(session, user=people["ann"], now=now, lease_for=LEASE, skip=[skipped.id])
+
+    assert shown.id == skipped.id
+    leased = select(Claim.id).where(Claim.leased_by_id == people["ann"].id)
+    assert session.exec(leased).all() == [skipped.id]
 
 
 def test_logging_out_releases_every_lease(session, people, article):
@@ -181,7 +215,7 @@ def test_once_a_pinned_article_is_taken_the_queue_goes_on_in_its_order(
     session.add(other)
     session.commit()
     now = utcnow()
-    pinned = take_all(session, people["bob"], len(other.claims), now)
+    pinned = take_all(session, len(other.claims), now)
 
     following = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
 
@@ -315,7 +349,7 @@ def test_undo_within_the_window_brings_the_claim_back_to_its_reviewer(session, p
     assert back.status == ClaimStatus.PENDING
     assert back.leased_by_id == people["ann"].id
     assert session.exec(select(Verdict.undone_at)).one() is not None
-    assert actions(session)[-1] == "verdict.undo"
+    assert actions(session)[-2:] == ["verdict.undo", "lease.taken"]
 
 
 def test_undo_after_the_window_is_refused(session, people, article):
@@ -348,6 +382,34 @@ def test_undo_of_a_claim_changed_since_is_refused(session, people, article):
 
     with pytest.raises(Conflict):
         undo_last(session, user=people["ann"], now=now, lease_for=LEASE)
+
+
+def test_undo_takes_back_the_last_verdict_only(session, people, article):
+    now = utcnow()
+    first = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    verify(session, people["ann"], first, now)
+    second = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    verify(session, people["ann"], second, now)
+
+    assert undo_last(session, user=people["ann"], now=now, lease_for=LEASE).id == second.id
+    with pytest.raises(Conflict, match="no verdict of yours"):
+        undo_last(session, user=people["ann"], now=now, lease_for=LEASE)
+    assert session.get(Claim, first.id).status == ClaimStatus.VERIFIED
+
+
+def test_undo_after_an_editor_reopened_the_last_verdict_reaches_no_further_back(
+    session, people, article
+):
+    now = utcnow()
+    first = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    verify(session, people["ann"], first, now)
+    second = take_next(session, user=people["ann"], now=now, lease_for=LEASE)
+    verify(session, people["ann"], second, now)
+    reopen(session, user=people["eve"], claim_id=second.id, reason="wrong source", now=now)
+
+    with pytest.raises(Conflict):
+        undo_last(session, user=people["ann"], now=now, lease_for=LEASE)
+    assert session.get(Claim, first.id).status == ClaimStatus.VERIFIED
 
 
 def test_one_cannot_undo_another_reviewers_verdict(session, people, article):
