@@ -161,7 +161,17 @@ def test_an_empty_queue_answers_204(api):
     assert api.post("/api/review/next").status_code == 204
 
 
-@pytest.mark.parametrize("body", [{}, {"status": "true"}, {"status": "verified", "version": "1"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"status": "true"},
+        {"status": "verified", "version": "1"},
+        {"status": "verified", "version": 10**20},
+        {"status": "verified", "version": -(10**20)},
+        {"status": "verified", "version": True},
+    ],
+)
 def test_a_malformed_verdict_is_a_400(api, session, demo_text, body):
     split_now(session, demo_text)
     claim = api.post("/api/review/next").get_json()
@@ -176,7 +186,9 @@ def test_a_javascript_url_is_refused(api, session, demo_text):
     assert session.exec(select(func.count()).select_from(Article)).one() == 0
 
 
-@pytest.mark.parametrize("query", ["limit=-1", "limit=abc", "offset=-5"])
+@pytest.mark.parametrize(
+    "query", ["limit=-1", "limit=abc", "offset=-5", "offset=99999999999999999999", "limit=1e9"]
+)
 def test_odd_paging_values_are_clamped(api, query):
     assert api.get(f"/api/articles?{query}").status_code == 200
 

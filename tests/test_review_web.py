@@ -225,6 +225,23 @@ def test_out_of_range_ids_are_404_or_ignored_not_500(client, url):
     assert client.get(url).status_code in (200, 404)
 
 
+def test_a_number_too_large_for_an_id_in_the_review_filter_is_refused_and_not_kept(client, article):
+    response = client.post("/review/start", data={"article": "99999999999999999999"})
+    assert response.status_code == 400
+    assert b"no article" in response.data
+    assert client.get("/review").status_code == 200
+
+
+@pytest.mark.parametrize("version", ["99999999999999999999", "-99999999999999999999", "1.5"])
+def test_a_verdict_with_a_malformed_version_is_a_400(client, session, article, version):
+    claim_id, _ = claim_on_screen(client.get("/review").data)
+    response = client.post(
+        f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}
+    )
+    assert response.status_code == 400
+    assert session.get(Claim, claim_id).status == ClaimStatus.PENDING
+
+
 def test_renewing_a_held_lease_is_204_and_a_lost_one_409(client, app, make_user, article):
     claim_id, version = claim_on_screen(client.get("/review").data)
     assert client.post(f"/claims/{claim_id}/renew").status_code == 204

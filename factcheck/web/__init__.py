@@ -29,6 +29,15 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, max=LARGEST_ID, **kwargs)
 
 
+def stored_id(text: str) -> int:
+    """An id or version sent in a form or query, as the database can store it; werkzeug's
+    `type=` takes this, and reads a value it refuses (ValueError) as missing."""
+    number = int(text)
+    if not 0 <= number <= LARGEST_ID:
+        raise ValueError(f"{text} is not an id")
+    return number
+
+
 htmx = HTMX()
 csrf = CSRFProtect()
 

@@ -22,6 +22,7 @@ from factcheck.serialize import (
     list_articles,
 )
 from factcheck.splitting import reset_failed
+from factcheck.web import LARGEST_ID
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
 
@@ -84,7 +85,7 @@ def create_article() -> ResponseReturnValue:
 @bp.get("/articles")
 def get_articles() -> ResponseReturnValue:
     limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = min(max(request.args.get("offset", 0, type=int), 0), LARGEST_ID)
     return jsonify({"articles": list_articles(get_session(), limit=limit, offset=offset)})
 
 
@@ -132,7 +133,7 @@ def claim_verdict(claim_id: int) -> ResponseReturnValue:
     body = _json_body()
     status = str(body.get("status", ""))
     version = body.get("version")
-    if status not in STATUS_VALUES or not isinstance(version, int):
+    if status not in STATUS_VALUES or type(version) is not int or not 0 <= version <= LARGEST_ID:
         raise UserError('Send {"status": "verified|disputed|unsourced", "version": <int>}.')
     session = get_session()
     evidence = body.get("evidence_urls") or []

@@ -35,7 +35,7 @@ from factcheck.review import (
     take_next,
     undo_last,
 )
-from factcheck.web import htmx
+from factcheck.web import LARGEST_ID, htmx, stored_id
 from factcheck.web.auth import role_required, safe_next
 from factcheck.web.db import app_settings, get_session
 from tasks.crossrefs import dispatch_gathering
@@ -48,8 +48,9 @@ MAX_SKIPPED = 200
 def _review_filter() -> ReviewFilter:
     saved = session.get("review_filter", {})
     kind = saved.get("kind")
+    article = saved.get("article")
     return ReviewFilter(
-        article_id=saved.get("article"),
+        article_id=article if isinstance(article, int) and 0 < article <= LARGEST_ID else None,
         outlet=saved.get("outlet") or None,
         speaker=saved.get("speaker") or None,
         kind=ClaimKind(kind) if kind in {k.value for k in ClaimKind} else None,
@@ -133,8 +134,11 @@ def index() -> ResponseReturnValue:
 
 @bp.post("/review/start")
 def start() -> ResponseReturnValue:
+    article = request.form.get("article", "")
+    if article and request.form.get("article", type=stored_id) is None:
+        raise UserError(f"There is no article {article[:20]!r}; choose one from the list.")
     session["review_filter"] = {
-        "article": request.form.get("article", type=int),
+        "article": request.form.get("article", type=stored_id),
         "outlet": request.form.get("outlet", ""),
         "speaker": request.form.get("speaker", ""),
         "kind": request.form.get("kind", ""),
@@ -153,9 +157,9 @@ def _after_change(message: str) -> ResponseReturnValue:
 
 
 def _form_version() -> int:
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=stored_id)
     if version is None:
-        raise UserError("The form is missing the claim's version; reload the page.")
+        raise UserError("The form's claim version is missing or malformed; reload the page.")
     return version
 
 
