@@ -9,7 +9,7 @@ from sqlmodel import col, func, select
 
 from factcheck.models import Article, Claim
 from tests.browsers import logged_in_page
-from tests.helpers import split_now
+from tests.helpers import add_evidence, split_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -111,6 +111,62 @@ def test_a_reviewer_decides_three_claims_with_the_keyboard_and_undoes_one(
     assert statuses == {decided[0]: "verified", decided[1]: "disputed", decided[2]: "pending"}
 
 
+def test_each_verdict_is_announced_in_the_live_region_that_stays_in_place(
+    page, live_server, session, demo_text
+):
+    split_now(session, demo_text)
+    page.goto(live_server + "/review")
+    status = page.locator("#review-status")
+    on_screen = page.locator("#review [data-claim-id]")
+
+    for _ in range(2):
+        shown = on_screen.get_attribute("data-claim-id")
+        page.keyboard.press("v")
+        sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", shown)
+        sync_api.expect(status).to_contain_text("Marked verified")
+        sync_api.expect(status).to_have_attribute("aria-live", "polite")
+        sync_api.expect(status).to_have_attribute("role", "status")
+        sync_api.expect(status).to_have_class("visually-hidden")
+        page.evaluate("document.getElementById('review-status').textContent = ''")
+
+
+def test_skip_is_a_button_on_screen_and_the_s_key(page, live_server, session, demo_text):
+    split_now(session, demo_text)
+    page.goto(live_server + "/review")
+    on_screen = page.locator("#review [data-claim-id]")
+    skip = page.get_by_role("button", name="Skip")
+
+    box = skip.bounding_box()
+    viewport = page.viewport_size
+    assert 0 <= box["x"] < viewport["width"] and box["y"] >= 0
+    shown = on_screen.get_attribute("data-claim-id")
+    skip.click()
+    sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", shown)
+
+    shown = on_screen.get_attribute("data-claim-id")
+    page.keyboard.press("s")
+    sync_api.expect(on_screen).not_to_have_attribute("data-claim-id", shown)
+    sync_api.expect(page.locator("#review")).to_contain_text("Skipped")
+
+
+def test_n_opens_the_note_and_j_k_walk_the_cross_references(page, live_server, session, demo_text):
+    article = split_now(session, demo_text)
+    for claim in article.claims:
+        add_evidence(session, claim, "Reuters", "https://reuters.example/a", "quote found")
+        add_evidence(session, claim, "AFP", "https://afp.example/b", "mentions")
+    page.goto(live_server + "/review")
+
+    page.keyboard.press("n")
+    sync_api.expect(page.get_by_label("Note")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    sync_api.expect(page.locator("article.crossref").first).to_be_focused()
+    page.keyboard.press("j")
+    sync_api.expect(page.locator("article.crossref").nth(1)).to_be_focused()
+    page.keyboard.press("k")
+    sync_api.expect(page.locator("article.crossref").first).to_be_focused()
+
+
 def test_the_question_mark_shows_the_keys(page, live_server):
     page.goto(live_server + "/review")
     page.keyboard.press("?")
@@ -134,10 +190,20 @@ def test_two_reviewers_on_one_claim_the_late_verdict_is_refused(
         bob.keyboard.press("v")
         sync_api.expect(bob.locator("#review")).to_contain_text("Marked verified")
 
-        ann.keyboard.press("v")
+        ann.keyboard.press("d")
+        ann.keyboard.type("The outlet never said so.")
+        ann.keyboard.press("Enter")
 
         sync_api.expect(ann.locator("#review")).to_contain_text("bob marked it verified")
         sync_api.expect(ann.locator("#review")).to_contain_text("Your verdict was not saved")
+        # What she wrote is still there to copy, and she can go on to another claim.
+        sync_api.expect(ann.get_by_label("Your note and evidence, not saved")).to_have_value(
+            "The outlet never said so."
+        )
+        ann.keyboard.press("s")
+        sync_api.expect(ann.locator("#review [data-claim-id]")).not_to_have_attribute(
+            "data-claim-id", claim_id
+        )
     finally:
         ann_context.close()
         bob_context.close()

@@ -49,7 +49,7 @@
     if (help.open) return;  // keys act on the page, not behind the open help
     if (DECISIONS[event.key]) { decide(DECISIONS[event.key]); }
     else if (event.key === "n") { button("textarea[name=note]")?.focus(); }
-    else if (event.key === "s") { button("button.skip")?.click(); }
+    else if (event.key === "s") { button("button.skip-claim")?.click(); }
     else if (event.key === "z") { document.getElementById("undo")?.click(); }
     else if (event.key === "j") { move(1); }
     else if (event.key === "k") { move(-1); }
@@ -63,8 +63,9 @@
     if (event.target.closest("form")) pendingDecision = null;  // not for lease renewals
   });
 
-  // A print button without an inline handler, so a strict Content-Security-Policy holds.
+  // Buttons without inline handlers, so a strict Content-Security-Policy holds.
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) window.print();
+    if (event.target.closest("[data-show-keys]")) document.getElementById("keys-help").showModal();
   });
 })();
