@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from factcheck.models import (
     Article,
     Claim,
+    ClaimKind,
     ClaimOutlet,
     ClaimStatus,
     CrossReference,
@@ -26,6 +27,7 @@ from factcheck.models import (
 PAGE_SIZE = 25
 STATUS_VALUES = frozenset(status.value for status in ClaimStatus)
 CROSSREF_VALUES = frozenset(state.value for state in CrossrefState)
+KIND_VALUES = frozenset(kind.value for kind in ClaimKind)
 
 
 def _day(value: str) -> date | None:
@@ -50,6 +52,7 @@ class QueueFilter:
     outlet: str | None = None
     speaker: str | None = None
     text: str | None = None
+    kind: ClaimKind | None = None
     # The dashboard's figures link here with these (the form has no menus for them).
     reviewer: str | None = None  # whose verdict the claim holds
     decided_on: date | None = None  # a verdict, not undone, given that UTC day
@@ -62,12 +65,14 @@ class QueueFilter:
         status_arg = args.get("status", ClaimStatus.PENDING.value)
         article = args.get("article", "")
         crossref = args.get("crossref", "")
+        kind = args.get("kind", "")
         return cls(
             article_id=int(article) if article.isdecimal() and len(article) < 10 else None,
             status=ClaimStatus(status_arg) if status_arg in STATUS_VALUES else None,
             outlet=args.get("outlet") or None,
             speaker=(args.get("speaker") or "").strip() or None,
             text=(args.get("q") or "").strip() or None,
+            kind=ClaimKind(kind) if kind in KIND_VALUES else None,
             reviewer=(args.get("reviewer") or "").strip() or None,
             decided_on=_day(args.get("decided_on", "")),
             crossref=CrossrefState(crossref) if crossref in CROSSREF_VALUES else None,
@@ -88,6 +93,7 @@ class QueueFilter:
                 "outlet": self.outlet or "",
                 "speaker": self.speaker or "",
                 "q": self.text or "",
+                "kind": self.kind.value if self.kind else "",
                 "reviewer": self.reviewer or "",
                 "decided_on": self.decided_on.isoformat() if self.decided_on else "",
                 "crossref": self.crossref.value if self.crossref else "",
@@ -144,6 +150,8 @@ def _conditions(queue_filter: QueueFilter) -> list:
         conditions.append(col(Claim.speaker).ilike(like_pattern(queue_filter.speaker), escape="\\"))
     if queue_filter.text:
         conditions.append(col(Claim.text).ilike(like_pattern(queue_filter.text), escape="\\"))
+    if queue_filter.kind:
+        conditions.append(Claim.kind == queue_filter.kind)
     return conditions + _dashboard_conditions(queue_filter)
 
 
@@ -203,20 +211,42 @@ def queue_page(
     conditions = _conditions(queue_filter)
     if queue_filter.status:
         conditions.append(Claim.status == queue_filter.status)
-    claims = session.exec(
-        select(Claim)
-        .where(*conditions)
-        .options(selectinload(Claim.outlets), selectinload(Claim.article))
-        .order_by(col(Claim.checkworthiness).desc(), Claim.article_id, Claim.position)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
+    claims = _in_queue_order(session, conditions, offset=(page - 1) * PAGE_SIZE)
     reviewing = {
         claim.id: claim.leased_by.username
         for claim in claims
         if claim.leased_by is not None and aware(claim.lease_expires_at) > now
     }
     return QueuePage(list(claims), total, page, pages, counts, reviewing)
+
+
+def _in_queue_order(session: Session, conditions: list, *, offset: int) -> list[Claim]:
+    """A page of claims in the order reviewers are handed them: pinned articles' claims
+    first, then the rest, each part most check-worthy first, then oldest article (as in
+    review.py). Two reads, not one ordered by the join: each part reads its rows in the
+    order of an index, never sorting the whole queue."""
+    pinned = col(Claim.article_id).in_(select(Article.id).where(col(Article.pinned)))
+    parts = [[*conditions, pinned], [*conditions, ~pinned]]
+    if session.exec(select(Article.id).where(col(Article.pinned)).limit(1)).first() is None:
+        parts = [conditions]
+    claims: list[Claim] = []
+    for part in parts:
+        wanted = PAGE_SIZE - len(claims)
+        rows = session.exec(
+            select(Claim)
+            .where(*part)
+            .options(selectinload(Claim.outlets), selectinload(Claim.article))
+            .order_by(col(Claim.checkworthiness).desc(), Claim.article_id, Claim.id)
+            .offset(offset)
+            .limit(wanted)
+        ).all()
+        claims += rows
+        if len(claims) == PAGE_SIZE:
+            break
+        # The page starts in a later part: skip what this part holds before it.
+        part_size = session.exec(select(func.count()).select_from(Claim).where(*part)).one()
+        offset = max(0, offset - part_size)
+    return claims
 
 
 def filter_choices(session: Session) -> tuple[list[tuple[int, str]], list[str]]:

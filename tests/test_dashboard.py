@@ -299,6 +299,7 @@ def test_queue_filters_round_trip_through_the_query_string():
         "decided_on": "2024-05-01",
         "crossref": "failed",
         "fetch_failed": "Reuters",
+        "kind": "quote",
     }
     queue_filter = QueueFilter.from_args(args)
     assert queue_filter.decided_on == date(2024, 5, 1)
@@ -318,6 +319,7 @@ def test_queue_filters_round_trip_through_the_query_string():
         {"decided_on": "2024-02-30"},
         {"decided_on": "9999-12-31"},  # no next midnight to end the day
         {"crossref": "lost"},
+        {"kind": "poem"},
     ],
 )
 def test_unknown_queue_filter_values_are_ignored(args):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 
 import pytest
 from sqlmodel import func, select
 
-from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, CrossrefState
+from factcheck.models import Article, AuditEvent, Claim, ClaimKind, ClaimStatus, CrossrefState
 from factcheck.web import create_app
 from tests.conftest import log_in
 from tests.harness import OutletSimulator
@@ -207,6 +208,33 @@ def test_queue_filters_narrow_the_claims(client, session, demo_text, query, expe
 
     assert response.get_data(as_text=True).count("<tr data-claim-id=") == expected
     assert "HX-Request" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("kind", list(ClaimKind))
+def test_the_queue_filters_by_kind(client, session, demo_text, kind):
+    article = split_now(session, demo_text)
+
+    page = client.get(f"/queue?kind={kind.value}", headers={"HX-Request": "true"})
+
+    rows = re.findall(r'<tr data-claim-id="(\d+)"', page.get_data(as_text=True))
+    assert sorted(map(int, rows)) == sorted(c.id for c in article.claims if c.kind == kind)
+    whole = client.get(f"/queue?kind={kind.value}").get_data(as_text=True)
+    assert f'<option value="{kind.value}" selected>' in whole
+
+
+def test_the_queue_lists_claims_in_the_order_reviewers_get_them(client, session, demo_text):
+    first = split_now(session, demo_text)
+    pinned = split_now(session, demo_text.replace("NATO", "The alliance"))
+    pinned.pinned = True
+    session.commit()
+    in_order = sorted(pinned.claims, key=lambda c: (-c.checkworthiness, c.id)) + sorted(
+        first.claims, key=lambda c: (-c.checkworthiness, c.id)
+    )
+
+    pages = [client.get(f"/queue?page={n}").get_data(as_text=True) for n in (1, 2)]
+
+    listed = [int(i) for page in pages for i in re.findall(r'<tr data-claim-id="(\d+)"', page)]
+    assert listed == [claim.id for claim in in_order]
 
 
 def test_an_htmx_filter_request_gets_only_the_results(client, session, demo_text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from factcheck.models import ClaimStatus, utcnow
+from factcheck.models import ClaimKind, ClaimStatus, utcnow
 from factcheck.queue import QueueFilter, active_leases, filter_choices, queue_page
 from factcheck.web import htmx
 from factcheck.web.db import get_session
@@ -23,6 +23,7 @@ def index() -> ResponseReturnValue:
         "result": result,
         "queue_filter": queue_filter,
         "statuses": list(ClaimStatus),
+        "kinds": list(ClaimKind),
         "leases": active_leases(session, now=now),
     }
     headers = {"Vary": "HX-Request"}
