@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from factcheck.accounts import add_user
 from factcheck.db import get_engine
+from factcheck.errors import Conflict
 from factcheck.models import Article, Claim, ClaimStatus, Role, User, Verdict, utcnow
 from factcheck.review import decide, lease_next, record_verdict, take_next
 from tests.harness import Stack
@@ -107,6 +108,49 @@ def test_twenty_reviewers_deciding_at_once_lose_no_verdict(
     assert session.exec(select(func.count()).select_from(Verdict)).one() == REVIEWERS
     verified = select(func.count()).where(Claim.status == ClaimStatus.VERIFIED)
     assert session.exec(verified).one() == REVIEWERS
+
+
+def test_twenty_verdicts_racing_for_five_claims_one_wins_each_and_none_is_lost(
+    stack: Stack, session: Session, users: list[User]
+):
+    """No leases: every reviewer sends a verdict on claims all of them saw at the same
+    version. Each claim takes exactly one; every accepted verdict is the one stored, and
+    every refused one is told what changed."""
+    engine = get_engine(stack.settings.database_url)
+    seen = session.exec(select(Claim).order_by(col(Claim.id)).limit(5)).all()
+    targets = [(claim.id, claim.version) for claim in seen]
+    statuses = [ClaimStatus.VERIFIED, ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED]
+
+    def race(index: int) -> tuple[int, str, bool]:
+        claim_id, version = targets[index % len(targets)]
+        with Session(engine, expire_on_commit=False) as own:
+            try:
+                decide(
+                    own,
+                    user=own.get(User, users[index].id),
+                    claim_id=claim_id,
+                    status=statuses[index % 3],
+                    seen_version=version,
+                    now=utcnow(),
+                    note=f"note of r{index}",
+                )
+                own.commit()
+                return claim_id, f"note of r{index}", True
+            except Conflict as refused:
+                own.rollback()
+                assert "changed since you opened it" in str(refused)
+                return claim_id, "", False
+
+    outcomes = run_together(race, REVIEWERS)
+
+    session.expire_all()
+    accepted = {claim_id: note for claim_id, note, won in outcomes if won}
+    assert sorted(accepted) == sorted(claim_id for claim_id, _ in targets)
+    assert sum(won for _, _, won in outcomes) == len(targets)
+    stored = session.exec(select(Verdict.claim_id, Verdict.note)).all()
+    assert dict(stored) == accepted and len(stored) == len(targets)
+    for claim_id, note in accepted.items():
+        assert session.get(Claim, claim_id).note == note
 
 
 @pytest.mark.parametrize("pinned", [False, True], ids=["queue order", "pinned first"])
