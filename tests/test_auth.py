@@ -7,15 +7,70 @@ import tempfile
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import Flask
+from sqlmodel import Session, select
 
 from factcheck.accounts import create_token
 from factcheck.config import load_settings
 from factcheck.db import session_scope
-from factcheck.models import Role
+from factcheck.models import CrossReference, Role
 from factcheck.web import create_app
 from factcheck.web.auth import PUBLIC_ENDPOINTS
 from tests.conftest import PASSWORD, log_in
+from tests.helpers import add_evidence, split_now
+
+R, E, A = Role.REVIEWER, Role.EDITOR, Role.ADMIN
+# The least role of every route, stated here and not read from the views: a view that
+# forgets its role check fails the matrix below, and a new route fails
+# test_every_route_has_its_role_stated_here until its role is written here.
+LEAST_ROLE = {
+    "admin.audit": A,
+    "admin.export": A,
+    "admin.verify": A,
+    "api.article_report": E,
+    "api.claim_verdict": R,
+    "api.create_article": R,
+    "api.get_article": R,
+    "api.get_articles": R,
+    "api.retry_article": R,
+    "api.review_next": R,
+    "articles.index": R,
+    "articles.pin": E,
+    "articles.retry": R,
+    "articles.show": R,
+    "articles.status": R,
+    "articles.submit": R,
+    "articles.submit_form": R,
+    "auth.logout": R,
+    "dashboard.index": E,
+    "outlets.add": A,
+    "outlets.edit": A,
+    "outlets.index": A,
+    "outlets.new": A,
+    "outlets.save": A,
+    "outlets.switch": A,
+    "publishing.article": E,
+    "publishing.claim": E,
+    "queue.index": R,
+    "reports.json_report": E,
+    "reports.pdf": E,
+    "reports.show": E,
+    "review.archived": R,
+    "review.crossrefs": R,
+    "review.index": R,
+    "review.reassign_claim": E,
+    "review.renew": R,
+    "review.reopen_claim": E,
+    "review.retry_crossrefs": R,
+    "review.show": R,
+    "review.skip": R,
+    "review.start": R,
+    "review.undo": R,
+    "review.verdict": R,
+    "users.add": A,
+    "users.change_active": A,
+    "users.change_role": A,
+    "users.index": A,
+}
 
 
 def every_route() -> list[tuple[str, str, str]]:
@@ -33,14 +88,17 @@ def every_route() -> list[tuple[str, str, str]]:
 ROUTES = every_route()
 
 
-def concrete(rule: str) -> str:
-    """A URL the rule matches: 1 for each variable, the first choice of an `any`."""
+def concrete(rule: str, ids: dict[str, str] | None = None) -> str:
+    """A URL the rule matches: the given value of each variable (else 1), the first
+    choice of an `any`."""
     rule = re.sub(r"<any\(\s*([^,)\s]+)[^>]*>", r"\1", rule)
-    return re.sub(r"<(?:int:)?[^>]+>", "1", rule)
+    return re.sub(
+        r"<(?:\w+:)?(\w+)>", lambda variable: (ids or {}).get(variable.group(1), "1"), rule
+    )
 
 
-def required_role(app: Flask, endpoint: str) -> Role:
-    return getattr(app.view_functions[endpoint], "required_role", Role.REVIEWER)
+def test_every_route_has_its_role_stated_here():
+    assert {endpoint for _rule, _method, endpoint in ROUTES} == set(LEAST_ROLE)
 
 
 @pytest.mark.parametrize(
@@ -55,12 +113,27 @@ def test_the_anonymous_are_sent_to_the_login_page(app, rule, method, endpoint):
         assert response.headers["Location"].startswith("/login")
 
 
+@pytest.fixture
+def existing(session: Session, demo_text: str) -> dict[str, str]:
+    """Ids of rows that exist, so that pages read past their "no such thing" answer."""
+    article = split_now(session, demo_text)
+    claim = article.claims[0]
+    add_evidence(session, claim, "Reuters", "https://reuters.example/a", "quote found")
+    crossref = session.exec(select(CrossReference.id)).one()
+    return {
+        "article_id": str(article.id),
+        "claim_id": str(claim.id),
+        "crossref_id": str(crossref),
+        "name": "Reuters",
+    }
+
+
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize(
     ("rule", "method", "endpoint"), ROUTES, ids=[f"{m} {r}" for r, m, _ in ROUTES]
 )
 def test_each_role_reaches_exactly_the_routes_its_role_allows(
-    app, stack, make_user, role, rule, method, endpoint
+    app, stack, make_user, existing, role, rule, method, endpoint
 ):
     make_user("someone", role)
     if rule.startswith("/api/"):
@@ -70,10 +143,12 @@ def test_each_role_reaches_exactly_the_routes_its_role_allows(
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     else:
         client = log_in(app, "someone")
-    response = client.open(concrete(rule), method=method)
-    assert response.status_code != 401
-    if role.allows(required_role(app, endpoint)):
-        assert response.status_code != 403
+    # Pages are read with the ids of real rows; changes are sent about row 1, which
+    # may not exist: the role check comes first, and no task is sent for a test row.
+    response = client.open(concrete(rule, existing if method == "GET" else None), method=method)
+    assert response.status_code < 500, response.data[:300]
+    if role.allows(LEAST_ROLE[endpoint]):
+        assert response.status_code not in (401, 403), response.data[:300]
     else:
         assert response.status_code == 403
 
