@@ -226,6 +226,10 @@ class Phase:
         for group, read in self.groups.items():
             self.cpu[group] += cpu_spent(before[group], read())
 
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
     def summary(self) -> tuple[float, float]:
         flat = sorted(self.latencies)
         median, p99 = statistics.median(flat), flat[int(len(flat) * 0.99) - 1]
@@ -301,7 +305,7 @@ def main() -> None:
             for _round in range(args.rounds):
                 base.run(args.seconds / args.rounds)
                 loop.run(args.seconds / args.rounds)
-            base_median, _base_p99 = base.summary()
+            base_median, base_p99 = base.summary()
             loop_median, loop_p99 = loop.summary()
         finally:
             gunicorn.terminate()
@@ -313,14 +317,22 @@ def main() -> None:
             text("SELECT count(*), count(DISTINCT claim_id) FROM verdict")
         ).one()
     drop_database(server, url)
+    ratio = loop_median / base_median
     print(
-        f"ratio of medians (review / baseline): {loop_median / base_median:.2f}x   "
-        f"review p99: {loop_p99 * 1000:.1f} ms"
+        f"review / baseline: median {ratio:.2f}x   p99 {loop_p99 / base_p99:.2f}x   "
+        f"requests/s {loop.rate / base.rate:.2f}x"
     )
     print(
         f"claims handed out: {len(every):,}, handed out twice: {len(twice)}, "
         f"verdicts: {verdicts[0]:,} on {verdicts[1]:,} distinct claims"
     )
+    targets = [
+        ("review median at most 2x the baseline's", ratio <= 2, f"{ratio:.2f}x"),
+        ("review p99 under 100 ms", loop_p99 < 0.1, f"{loop_p99 * 1000:.1f} ms"),
+        ("no claim handed out twice", not twice, f"{len(twice)} twice"),
+    ]
+    for target, met, figure in targets:
+        print(f"target {target}: {'met' if met else 'NOT MET'} ({figure})")
 
 
 if __name__ == "__main__":

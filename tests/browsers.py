@@ -92,3 +92,14 @@ def editor_page(browser, live_server, make_user) -> Iterator[object]:
 def admin_page(browser, live_server, make_user) -> Iterator[object]:
     """An admin logged in through the login form."""
     yield from _page_of(browser, live_server, make_user, "ada", Role.ADMIN)
+
+
+def start_reviewing(page, server: str) -> None:
+    """Open the review page and press Enter on its "Start reviewing" button (focused as
+    the page opens): the first claim is leased and on screen."""
+    from playwright.sync_api import expect
+
+    page.goto(server + "/review")
+    expect(page.get_by_role("button", name="Start reviewing")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#review [data-claim-id]")).to_be_visible()

@@ -115,6 +115,11 @@ def log_in(app: Flask, username: str) -> FlaskClient:
     return client
 
 
+def start_reviewing(client: FlaskClient) -> bytes:
+    """Press "Start reviewing": the review page with the next claim, leased."""
+    return client.post("/review/next", follow_redirects=True).data
+
+
 @pytest.fixture
 def client(app: Flask, make_user: Callable[..., User]) -> FlaskClient:
     """Logged in as a reviewer."""

@@ -16,6 +16,7 @@ from factcheck.db import get_engine
 from factcheck.intake import submit_article
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, utcnow
 from factcheck.review import decide, take_next
+from tests.conftest import start_reviewing
 from tests.harness import Stack
 from tests.helpers import split_now
 
@@ -98,7 +99,7 @@ def test_login_logout_lease_verdict_and_role_change_are_all_in_the_log(client, s
     from factcheck.accounts import set_role
 
     split_now(session, demo_text)
-    page = client.get("/review").data
+    page = start_reviewing(client)
     claim_id = int(page.split(b'data-claim-id="')[1].split(b'"')[0])
     version = int(page.split(b'name="version" value="')[1].split(b'"')[0])
     client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})

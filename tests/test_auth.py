@@ -57,6 +57,7 @@ LEAST_ROLE = {
     "review.archived": R,
     "review.crossrefs": R,
     "review.index": R,
+    "review.next_claim": R,
     "review.reassign_claim": E,
     "review.renew": R,
     "review.reopen_claim": E,

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from factcheck.models import Article, Claim
-from tests.browsers import logged_in_page
+from tests.browsers import logged_in_page, start_reviewing
 from tests.helpers import add_evidence, split_now
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -75,7 +75,8 @@ def test_a_reviewer_decides_three_claims_with_the_keyboard_and_undoes_one(
     page, live_server, session, demo_text
 ):
     split_now(session, demo_text)
-    page.goto(live_server + "/review")
+    start_reviewing(page, live_server)
+    page.evaluate("window.stayedOnPage = true")
     on_screen = page.locator("#review [data-claim-id]")
     decided = []
 
@@ -109,13 +110,16 @@ def test_a_reviewer_decides_three_claims_with_the_keyboard_and_undoes_one(
         for c in session.exec(select(Claim).where(col(Claim.id).in_([int(d) for d in decided])))
     }
     assert statuses == {decided[0]: "verified", decided[1]: "disputed", decided[2]: "pending"}
+    # Each key was answered in place by htmx, none by a page load, however soon after
+    # the previous swap it came.
+    assert page.evaluate("window.stayedOnPage") is True
 
 
 def test_each_verdict_is_announced_in_the_live_region_that_stays_in_place(
     page, live_server, session, demo_text
 ):
     split_now(session, demo_text)
-    page.goto(live_server + "/review")
+    start_reviewing(page, live_server)
     status = page.locator("#review-status")
     on_screen = page.locator("#review [data-claim-id]")
 
@@ -132,7 +136,7 @@ def test_each_verdict_is_announced_in_the_live_region_that_stays_in_place(
 
 def test_skip_is_a_button_on_screen_and_the_s_key(page, live_server, session, demo_text):
     split_now(session, demo_text)
-    page.goto(live_server + "/review")
+    start_reviewing(page, live_server)
     on_screen = page.locator("#review [data-claim-id]")
     skip = page.get_by_role("button", name="Skip")
 
@@ -154,7 +158,7 @@ def test_n_opens_the_note_and_j_k_walk_the_cross_references(page, live_server, s
     for claim in article.claims:
         add_evidence(session, claim, "Reuters", "https://reuters.example/a", "quote found")
         add_evidence(session, claim, "AFP", "https://afp.example/b", "mentions")
-    page.goto(live_server + "/review")
+    start_reviewing(page, live_server)
 
     page.keyboard.press("n")
     sync_api.expect(page.get_by_label("Note")).to_be_focused()
@@ -182,10 +186,10 @@ def test_two_reviewers_on_one_claim_the_late_verdict_is_refused(
     ann_context, ann = logged_in_page(browser, short_lease_server, "ann")
     bob_context, bob = logged_in_page(browser, short_lease_server, "bob")
     try:
-        ann.goto(short_lease_server + "/review")
+        start_reviewing(ann, short_lease_server)
         claim_id = ann.locator("#review [data-claim-id]").get_attribute("data-claim-id")
         ann.wait_for_timeout(2500)  # ann's lease runs out while she reads
-        bob.goto(short_lease_server + "/review")
+        start_reviewing(bob, short_lease_server)
         assert bob.locator("#review [data-claim-id]").get_attribute("data-claim-id") == claim_id
         bob.keyboard.press("v")
         sync_api.expect(bob.locator("#review")).to_contain_text("Marked verified")

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from factcheck.models import Claim, ClaimStatus
-from tests.conftest import log_in
+from factcheck.models import AuditEvent, Claim, ClaimStatus
+from tests.conftest import log_in, start_reviewing
 from tests.helpers import split_now
 
 HTMX = {"HX-Request": "true"}
@@ -27,7 +27,7 @@ def article(session, demo_text):
 
 
 def test_review_shows_a_leased_claim_with_its_verdict_buttons(client, article):
-    page = client.get("/review")
+    page = client.post("/review/next", follow_redirects=True)
 
     assert page.status_code == 200
     for label in (b"Verified", b"Disputed", b"Unsourced", b"Skip", b'aria-live="polite"'):
@@ -36,8 +36,22 @@ def test_review_shows_a_leased_claim_with_its_verdict_buttons(client, article):
     assert claim_id in {c.id for c in article.claims}
 
 
+def test_opening_the_review_page_takes_no_lease(client, session, article):
+    """A link, a prefetch or another site may open it: leases are taken by a POST."""
+    page = client.get("/review").get_data(as_text=True)
+
+    assert "Start reviewing" in page and "data-claim-id" not in page
+    assert session.exec(select(Claim).where(Claim.leased_by_id.is_not(None))).all() == []
+    assert "lease.taken" not in session.exec(select(AuditEvent.action)).all()
+
+
+def test_the_review_page_shows_the_claim_the_reviewer_holds(client, article):
+    claim_id, _ = claim_on_screen(start_reviewing(client))
+    assert claim_on_screen(client.get("/review").data)[0] == claim_id
+
+
 def test_a_verdict_swaps_in_the_next_claim(client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
 
     response = client.post(
         f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}, headers=HTMX
@@ -52,7 +66,7 @@ def test_a_verdict_swaps_in_the_next_claim(client, session, article):
 
 
 def test_without_javascript_a_verdict_redirects_to_the_next_claim(client, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     response = client.post(
         f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}
     )
@@ -61,7 +75,7 @@ def test_without_javascript_a_verdict_redirects_to_the_next_claim(client, articl
 
 
 def test_disputed_without_a_note_is_refused_and_the_claim_stays(client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
 
     response = client.post(
         f"/claims/{claim_id}/verdict", data={"status": "disputed", "version": version}, headers=HTMX
@@ -74,7 +88,7 @@ def test_disputed_without_a_note_is_refused_and_the_claim_stays(client, session,
 
 
 def test_a_stale_verdict_is_refused_with_409_and_what_changed(client, app, make_user, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
     make_user("other")
 
@@ -89,13 +103,13 @@ def test_a_stale_verdict_is_refused_with_409_and_what_changed(client, app, make_
 
 
 def test_skip_moves_on_to_another_claim(client, article):
-    claim_id, _ = claim_on_screen(client.get("/review").data)
+    claim_id, _ = claim_on_screen(start_reviewing(client))
     response = client.post(f"/claims/{claim_id}/skip", headers=HTMX)
     assert claim_on_screen(response.data)[0] != claim_id
 
 
 def test_undo_brings_the_last_verdict_back_on_screen(client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
 
     response = client.post("/review/undo", headers=HTMX)
@@ -112,7 +126,7 @@ def test_undo_with_nothing_to_undo_says_so(client, article):
 
 
 def test_the_queue_shows_who_is_reviewing_what(client, app, make_user, article):
-    client.get("/review")
+    start_reviewing(client)
     make_user("watcher")
     page = log_in(app, "watcher").get("/queue").get_data(as_text=True)
     assert "being reviewed by rita" in page
@@ -120,14 +134,14 @@ def test_the_queue_shows_who_is_reviewing_what(client, app, make_user, article):
 
 
 def test_logging_out_releases_the_lease(client, session, article):
-    claim_id, _ = claim_on_screen(client.get("/review").data)
+    claim_id, _ = claim_on_screen(start_reviewing(client))
     client.post("/logout")
     session.expire_all()
     assert session.get(Claim, claim_id).leased_by_id is None
 
 
 def test_an_editor_reopens_a_verdict_from_the_claim_page(client, editor_client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     client.post(
         f"/claims/{claim_id}/verdict",
         data={"status": "disputed", "note": "Reuters says otherwise", "version": version},
@@ -154,11 +168,11 @@ def test_the_claim_view_shows_the_same_claim_seen_in_other_articles(client, sess
 
 
 def test_an_empty_queue_says_so(client):
-    assert b"No claim is waiting for review" in client.get("/review").data
+    assert b"No claim is waiting for review" in start_reviewing(client)
 
 
 def test_evidence_links_are_kept(client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     client.post(
         f"/claims/{claim_id}/verdict",
         data={
@@ -179,13 +193,13 @@ def test_the_review_link_in_the_nav_gets_the_whole_page(client, article):
 
 
 def test_a_verdict_without_its_version_is_a_400_not_a_conflict(client, article):
-    claim_id, _ = claim_on_screen(client.get("/review").data)
+    claim_id, _ = claim_on_screen(start_reviewing(client))
     response = client.post(f"/claims/{claim_id}/verdict", data={"status": "verified"}, headers=HTMX)
     assert response.status_code == 400
 
 
 def test_a_refused_verdict_keeps_the_note_the_reviewer_typed(client, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     response = client.post(
         f"/claims/{claim_id}/verdict",
         data={"status": "bogus", "version": version, "note": "my careful note"},
@@ -196,7 +210,7 @@ def test_a_refused_verdict_keeps_the_note_the_reviewer_typed(client, article):
 
 
 def test_reopening_clears_the_old_note(client, editor_client, session, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     client.post(
         f"/claims/{claim_id}/verdict",
         data={"status": "disputed", "note": "old reason", "version": version},
@@ -214,8 +228,8 @@ def test_review_filters_narrow_the_claims_handed_out(client, article):
 
 
 def test_a_speaker_filter_with_a_wildcard_matches_literally(client, article):
-    client.post("/review/start", data={"speaker": "%"})
-    assert b"No claim is waiting for review" in client.get("/review").data
+    page = client.post("/review/start", data={"speaker": "%"}, follow_redirects=True).data
+    assert b"No claim is waiting for review" in page
 
 
 @pytest.mark.parametrize(
@@ -234,7 +248,7 @@ def test_a_number_too_large_for_an_id_in_the_review_filter_is_refused_and_not_ke
 
 @pytest.mark.parametrize("version", ["99999999999999999999", "-99999999999999999999", "1.5"])
 def test_a_verdict_with_a_malformed_version_is_a_400(client, session, article, version):
-    claim_id, _ = claim_on_screen(client.get("/review").data)
+    claim_id, _ = claim_on_screen(start_reviewing(client))
     response = client.post(
         f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}
     )
@@ -243,21 +257,21 @@ def test_a_verdict_with_a_malformed_version_is_a_400(client, session, article, v
 
 
 def test_renewing_a_held_lease_is_204_and_a_lost_one_409(client, app, make_user, article):
-    claim_id, version = claim_on_screen(client.get("/review").data)
+    claim_id, version = claim_on_screen(start_reviewing(client))
     assert client.post(f"/claims/{claim_id}/renew").status_code == 204
     client.post(f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version})
     assert client.post(f"/claims/{claim_id}/renew").status_code == 409
 
 
 def test_an_editor_reassigns_a_claim_to_a_reviewer(client, editor_client, make_user, app, article):
-    claim_id, _ = claim_on_screen(client.get("/review").data)
+    claim_id, _ = claim_on_screen(start_reviewing(client))
     make_user("newbie")
 
     response = editor_client.post(f"/claims/{claim_id}/reassign", data={"reviewer": "newbie"})
 
     assert response.status_code == 303
     assert claim_on_screen(log_in(app, "newbie").get("/review").data)[0] == claim_id
-    assert claim_on_screen(client.get("/review").data)[0] != claim_id
+    assert claim_on_screen(start_reviewing(client))[0] != claim_id
 
 
 def test_reassigning_to_nobody_is_refused(editor_client, article):

@@ -7,6 +7,13 @@
 
   const review = () => document.getElementById("review");
   const button = (selector) => review()?.querySelector(selector);
+  // htmx wires up swapped-in content only once it settles (20 ms later): a key pressed
+  // sooner would post the form without htmx, and reload the page. Wire it up now.
+  const press = (target) => {
+    if (!target) return;
+    window.htmx?.process(target.closest("form") ?? target);
+    target.click();
+  };
 
   function decide(status) {
     const form = review()?.querySelector("form.verdict");
@@ -18,7 +25,7 @@
       return;
     }
     // A click (not requestSubmit) so that htmx sends the button's status value too.
-    form.querySelector(`button[value="${status}"]`).click();
+    press(form.querySelector(`button[value="${status}"]`));
   }
 
   function move(step) {
@@ -49,8 +56,8 @@
     if (help.open) return;  // keys act on the page, not behind the open help
     if (DECISIONS[event.key]) { decide(DECISIONS[event.key]); }
     else if (event.key === "n") { button("textarea[name=note]")?.focus(); }
-    else if (event.key === "s") { button("button.skip-claim")?.click(); }
-    else if (event.key === "z") { document.getElementById("undo")?.click(); }
+    else if (event.key === "s") { press(button("button.skip-claim")); }
+    else if (event.key === "z") { press(document.getElementById("undo")); }
     else if (event.key === "j") { move(1); }
     else if (event.key === "k") { move(-1); }
     else { return; }

@@ -27,6 +27,7 @@ from factcheck.queue import filter_choices
 from factcheck.review import (
     ReviewFilter,
     decide,
+    held_claim,
     history,
     reassign,
     release_lease,
@@ -88,7 +89,11 @@ def _claim_context(claim: Claim) -> dict:
 
 
 def _render_review(
-    claim: Claim | None, *, message: str | None = None, status: int = 200
+    claim: Claim | None,
+    *,
+    message: str | None = None,
+    status: int = 200,
+    queue_empty: bool = False,
 ) -> ResponseReturnValue:
     context = _claim_context(claim) if claim is not None else {"claim": None}
     # Nav links are boosted htmx requests too: they get the whole page.
@@ -107,6 +112,7 @@ def _render_review(
         filtered=any(session.get("review_filter", {}).values()),
         saved_filter=session.get("review_filter", {}),
         lease_minutes=app_settings().lease_minutes,
+        queue_empty=queue_empty,
         **context,
     )
     return page, status, {"Vary": "HX-Request"}
@@ -125,11 +131,19 @@ def _next_claim() -> Claim | None:
 
 @bp.get("/review")
 def index() -> ResponseReturnValue:
-    """The claim under review: the one this reviewer holds, else the next in the queue."""
-    db = get_session()
-    claim = _next_claim()
-    db.commit()
-    return _render_review(claim, message=request.args.get("done"))
+    """The claim this reviewer holds, else the button that hands them the next one. A
+    link, a browser's prefetch or another site can open this page, so opening it takes
+    no lease: leases are taken by POSTs, which carry the CSRF token."""
+    claim = held_claim(get_session(), user=current_user, now=utcnow())
+    return _render_review(
+        claim, message=request.args.get("done"), queue_empty="empty" in request.args
+    )
+
+
+@bp.post("/review/next")
+def next_claim() -> ResponseReturnValue:
+    """ "Start reviewing": the next claim under a lease (or the one already held)."""
+    return _after_change(None)
 
 
 @bp.post("/review/start")
@@ -144,16 +158,18 @@ def start() -> ResponseReturnValue:
         "kind": request.form.get("kind", ""),
     }
     session[SKIPPED] = []
-    return redirect(url_for("review.index"), code=303)
+    return _after_change(None)
 
 
-def _after_change(message: str) -> ResponseReturnValue:
+def _after_change(message: str | None) -> ResponseReturnValue:
+    """The next claim, leased, after the reviewer's change (or none, to start)."""
     db = get_session()
     claim = _next_claim()
     db.commit()
     if htmx:
-        return _render_review(claim, message=message)
-    return redirect(url_for("review.index", done=message), code=303)
+        return _render_review(claim, message=message, queue_empty=claim is None)
+    empty = "1" if claim is None else None
+    return redirect(url_for("review.index", done=message, empty=empty), code=303)
 
 
 def _form_version() -> int:
