@@ -291,7 +291,11 @@ def main() -> None:
                         )
                         latencies.append(time.perf_counter() - started)
 
-            load(baseline, 2)  # warm-up: connections, caches
+            # Warm-up of both kinds of load: connections, caches, and each connection's
+            # prepared statements and their plans (psycopg prepares a statement on its
+            # fifth run; PostgreSQL weighs a generic plan after five custom ones).
+            load(baseline, 2)
+            load(review, 2)
             # CPU per request of the web server, of the database server's processes (the
             # machine must be otherwise quiet) and of this load generator.
             groups = {
