@@ -223,14 +223,15 @@ def queue_page(
 def _in_queue_order(session: Session, conditions: list, *, offset: int) -> list[Claim]:
     """A page of claims in the order reviewers are handed them: pinned articles' claims
     first, then the rest, each part most check-worthy first, then oldest article (as in
-    review.py). Two reads, not one ordered by the join: each part reads its rows in the
-    order of an index, never sorting the whole queue."""
+    review.py). Each part is read in the order of an index, never by sorting the whole
+    queue on the join; a page that starts past the pinned part counts that part to know
+    where it starts in the rest."""
     pinned = col(Claim.article_id).in_(select(Article.id).where(col(Article.pinned)))
     parts = [[*conditions, pinned], [*conditions, ~pinned]]
     if session.exec(select(Article.id).where(col(Article.pinned)).limit(1)).first() is None:
         parts = [conditions]
     claims: list[Claim] = []
-    for part in parts:
+    for number, part in enumerate(parts, start=1):
         wanted = PAGE_SIZE - len(claims)
         rows = session.exec(
             select(Claim)
@@ -241,7 +242,7 @@ def _in_queue_order(session: Session, conditions: list, *, offset: int) -> list[
             .limit(wanted)
         ).all()
         claims += rows
-        if len(claims) == PAGE_SIZE:
+        if len(claims) == PAGE_SIZE or number == len(parts):
             break
         # The page starts in a later part: skip what this part holds before it.
         part_size = session.exec(select(func.count()).select_from(Claim).where(*part)).one()

@@ -13,12 +13,13 @@ from factcheck.accounts import create_token
 from factcheck.config import load_settings
 from factcheck.db import session_scope
 from factcheck.models import CrossReference, Role
-from factcheck.web import create_app
+from factcheck.web import LARGEST_ID, create_app
 from factcheck.web.auth import PUBLIC_ENDPOINTS
 from tests.conftest import PASSWORD, log_in
 from tests.helpers import add_evidence, split_now
 
 R, E, A = Role.REVIEWER, Role.EDITOR, Role.ADMIN
+NO_ROW = str(LARGEST_ID)
 # The least role of every route, stated here and not read from the views: a view that
 # forgets its role check fails the matrix below, and a new route fails
 # test_every_route_has_its_role_stated_here until its role is written here.
@@ -90,11 +91,11 @@ ROUTES = every_route()
 
 
 def concrete(rule: str, ids: dict[str, str] | None = None) -> str:
-    """A URL the rule matches: the given value of each variable (else 1), the first
-    choice of an `any`."""
+    """A URL the rule matches: the given value of each variable (else an id no row has),
+    the first choice of an `any`."""
     rule = re.sub(r"<any\(\s*([^,)\s]+)[^>]*>", r"\1", rule)
     return re.sub(
-        r"<(?:\w+:)?(\w+)>", lambda variable: (ids or {}).get(variable.group(1), "1"), rule
+        r"<(?:\w+:)?(\w+)>", lambda variable: (ids or {}).get(variable.group(1), NO_ROW), rule
     )
 
 
@@ -144,8 +145,8 @@ def test_each_role_reaches_exactly_the_routes_its_role_allows(
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     else:
         client = log_in(app, "someone")
-    # Pages are read with the ids of real rows; changes are sent about row 1, which
-    # may not exist: the role check comes first, and no task is sent for a test row.
+    # Pages are read with the ids of real rows; changes are sent about rows that do not
+    # exist (the role check comes first), so no test changes a row or sends a task.
     response = client.open(concrete(rule, existing if method == "GET" else None), method=method)
     assert response.status_code < 500, response.data[:300]
     if role.allows(LEAST_ROLE[endpoint]):

@@ -119,10 +119,49 @@ def test_undo_brings_the_last_verdict_back_on_screen(client, session, article):
     assert session.get(Claim, claim_id).status == ClaimStatus.PENDING
 
 
-def test_undo_with_nothing_to_undo_says_so(client, article):
+def test_undo_with_nothing_to_undo_says_so_and_takes_no_lease(client, session, article):
     response = client.post("/review/undo", headers=HTMX)
     assert response.status_code == 409
     assert b"no verdict of yours" in response.data
+    assert session.exec(select(Claim).where(Claim.leased_by_id.is_not(None))).all() == []
+
+
+def test_the_filter_form_sent_by_htmx_boost_lands_on_the_review_address(client, article):
+    response = client.post(
+        "/review/start", data={"kind": "quote"}, headers=HTMX | {"HX-Boosted": "true"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/review"
+
+
+def test_a_refused_verdict_is_announced_without_a_next_claim(client, article):
+    claim_id, version = claim_on_screen(start_reviewing(client))
+    response = client.post(
+        f"/claims/{claim_id}/verdict",
+        data={"status": "disputed", "version": version},
+        headers=HTMX,
+    ).get_data(as_text=True)
+    status = response.split('id="review-status"')[1].split("</div>")[0]
+    assert "A note is required" in status and "Next claim" not in status
+
+
+def test_leaving_a_claim_decided_by_another_does_not_say_it_was_skipped(
+    client, app, make_user, session, article
+):
+    claim_id, version = claim_on_screen(start_reviewing(client))
+    session.get(Claim, claim_id).leased_by_id = None
+    session.commit()
+    make_user("bob")
+    other = log_in(app, "bob")
+    decided = other.post(
+        f"/claims/{claim_id}/verdict", data={"status": "verified", "version": version}
+    )
+    assert decided.status_code == 303
+
+    response = client.post(f"/claims/{claim_id}/skip", headers=HTMX)
+
+    assert b"Skipped" not in response.data
+    assert claim_on_screen(response.data)[0] != claim_id
 
 
 def test_the_queue_shows_who_is_reviewing_what(client, app, make_user, article):
@@ -243,7 +282,7 @@ def test_a_number_too_large_for_an_id_in_the_review_filter_is_refused_and_not_ke
     response = client.post("/review/start", data={"article": "99999999999999999999"})
     assert response.status_code == 400
     assert b"no article" in response.data
-    assert client.get("/review").status_code == 200
+    claim_on_screen(start_reviewing(client))  # the next lease is not a 500
 
 
 @pytest.mark.parametrize("version", ["99999999999999999999", "-99999999999999999999", "1.5"])

@@ -166,7 +166,9 @@ def _after_change(message: str | None) -> ResponseReturnValue:
     db = get_session()
     claim = _next_claim()
     db.commit()
-    if htmx:
+    # A boosted form (the filters) is a page load too: its redirect puts /review, not
+    # the POST's address, in the address bar and the history.
+    if htmx and not htmx.boosted:
         return _render_review(claim, message=message, queue_empty=claim is None)
     empty = "1" if claim is None else None
     return redirect(url_for("review.index", done=message, empty=empty), code=303)
@@ -209,10 +211,11 @@ def verdict(claim_id: int) -> ResponseReturnValue:
 @bp.post("/claims/<int:claim_id>/skip")
 def skip(claim_id: int) -> ResponseReturnValue:
     db = get_session()
-    release_lease(db, user=current_user, claim_id=claim_id, reason="skip")
+    released = release_lease(db, user=current_user, claim_id=claim_id, reason="skip")
     db.commit()
     session[SKIPPED] = [*session.get(SKIPPED, []), claim_id][-MAX_SKIPPED:]
-    return _after_change("Skipped; the claim stays in the queue for others.")
+    # Not held (decided or taken by another meanwhile): nothing was skipped, only left.
+    return _after_change("Skipped; the claim stays in the queue for others." if released else None)
 
 
 @bp.post("/claims/<int:claim_id>/renew")
@@ -243,8 +246,7 @@ def undo() -> ResponseReturnValue:
         )
     except UserError as error:
         db.rollback()
-        held = _next_claim()
-        db.commit()
+        held = held_claim(db, user=current_user, now=utcnow())
         return _render_review(held, message=str(error), status=error.status_code)
     db.commit()
     session[SKIPPED] = [c for c in session.get(SKIPPED, []) if c != claim.id]
