@@ -20,8 +20,8 @@ from factcheck.audit import record_event
 from factcheck.config import Settings
 from factcheck.errors import TooLarge, UserError
 from factcheck.extract import looks_like_html, to_document
-from factcheck.fetch import fetch_page
 from factcheck.models import Article, ArticleState
+from factcheck.net.fetch import fetch_page
 
 MIN_ARTICLE_CHARACTERS = 40
 UPLOAD_SUFFIXES = (".txt", ".text", ".html", ".htm")

@@ -26,7 +26,7 @@ from factcheck.crossref.fetcher import (
     fetch_all,
 )
 from factcheck.crossref.gates import _Turns
-from factcheck.fetch import USER_AGENT, FetchError
+from factcheck.net.fetch import USER_AGENT, FetchError
 from tests.harness import REDIS_URL, OutletSimulator, RedisServer, free_port
 
 LOOPBACK = ("127.0.0.1", "localhost")

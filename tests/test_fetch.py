@@ -11,7 +11,7 @@ import pytest
 
 from factcheck.crossref import FetchPolicy
 from factcheck.crossref.fetcher import Fetcher
-from factcheck.fetch import AsyncPinnedTransport, FetchError, check_url, fetch_page
+from factcheck.net.fetch import AsyncPinnedTransport, FetchError, check_url, fetch_page
 from tests.harness import OutletSimulator
 
 LOOPBACK = ("127.0.0.1",)

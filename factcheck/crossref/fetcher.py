@@ -1,5 +1,5 @@
 """The asynchronous fetcher that cross-referencing goes through: the same address rules,
-User-Agent and redirect policy as `factcheck.fetch`, plus what crawling many outlets at
+User-Agent and redirect policy as `factcheck.net.fetch`, plus what crawling many outlets at
 once needs.
 
 Each host has its own limit of concurrent requests and its own minimum delay between
@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from factcheck.crossref.gates import Limiter, LimiterUnavailable, hold_off, host_turn
-from factcheck.fetch import (
+from factcheck.net.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
     AsyncPinnedTransport,

@@ -38,7 +38,7 @@ from factcheck.crossref.fetcher import (
     FetchResult,
     fetch_all,
 )
-from factcheck.fetch import FetchError
+from factcheck.net.fetch import FetchError
 from factcheck.outlets import Outlet, Registry
 
 PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
