@@ -59,7 +59,7 @@ def migrate() -> None:
 def extract(source: str, output_format: str) -> None:
     """Print the claims of an article file (or - for standard input). No database."""
     from factcheck.extract import extract as extract_claims
-    from factcheck.outlets import load_registry
+    from factcheck.outlets.registry import load_registry
 
     settings_file = os.environ.get("FACTCHECK_OUTLETS_FILE")
     content = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")

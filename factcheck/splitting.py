@@ -30,7 +30,7 @@ from factcheck.models import (
     Outlet,
     utcnow,
 )
-from factcheck.outlets import Registry
+from factcheck.outlets.registry import Registry
 
 
 def claim_fingerprint(text: str) -> str:

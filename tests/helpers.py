@@ -10,7 +10,7 @@ from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.extract import extract
 from factcheck.intake import submit_article
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, User
-from factcheck.outlets import Registry, load_registry
+from factcheck.outlets.registry import Registry, load_registry
 from factcheck.review import decide
 from factcheck.splitting import finish_split, start_split
 

@@ -21,7 +21,7 @@ from factcheck.crossref.discover import (
 )
 from factcheck.crossref.feeds import FeedError, parse_date, parse_feed, parse_sitemap
 from factcheck.crossref.terms import key_terms, quotations
-from factcheck.outlets import Outlet
+from factcheck.outlets.registry import Outlet
 
 REUTERS = Outlet(name="Reuters", domains=("reuters.com",))
 ARTICLE_DATE = datetime(2017, 5, 25, 13, 45, tzinfo=UTC)

@@ -16,7 +16,7 @@ from factcheck.crossref.gather import (
     gather_batch,
     outlets_to_search,
 )
-from factcheck.outlets import load_registry
+from factcheck.outlets.registry import load_registry
 from tests import crossref_world
 from tests.harness import OutletSimulator
 

@@ -20,7 +20,7 @@ from factcheck.crossrefs import (
     store_evidence,
 )
 from factcheck.models import Claim, CrossReference, CrossrefState, aware
-from factcheck.outlets import load_registry
+from factcheck.outlets.registry import load_registry
 from tests import crossref_world
 from tests.harness import OutletSimulator
 from tests.helpers import split_now

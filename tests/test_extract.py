@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from factcheck.extract import Document, extract, normalise_text, to_document
-from factcheck.outlets import Registry, parse_registry
+from factcheck.outlets.registry import Registry, parse_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEMO = "memo-nato-daesh-2017"

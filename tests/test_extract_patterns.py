@@ -4,7 +4,7 @@ it cites. Every test passes a small registry, so none depends on the shipped out
 import pytest
 
 from factcheck.extract import extract
-from factcheck.outlets import Registry, parse_registry
+from factcheck.outlets.registry import Registry, parse_registry
 
 OUTLETS = """
 [[outlets]]

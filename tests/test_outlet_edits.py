@@ -17,7 +17,7 @@ from factcheck.db import get_engine
 from factcheck.errors import UserError
 from factcheck.extract import extract
 from factcheck.models import AuditEvent, OutletEdit
-from factcheck.outlet_edits import (
+from factcheck.outlets.edits import (
     PAGE_SIZE,
     EntryForm,
     LiveRegistry,
@@ -30,7 +30,7 @@ from factcheck.outlet_edits import (
     turn_off,
     turn_on,
 )
-from factcheck.outlets import NEWSROOM, SHIPPED, Outlet, Registry, load_registry
+from factcheck.outlets.registry import NEWSROOM, SHIPPED, Outlet, Registry, load_registry
 from tests.helpers import split_now
 
 PLANET = EntryForm(

@@ -1,4 +1,5 @@
-"""The shipped outlet registry (factcheck/outlets.toml) and how its names are found in text."""
+"""The shipped outlet registry (factcheck/outlets/outlets.toml) and how its names are found
+in text."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from factcheck.outlets import Outlet, Registry, RegistryError, load_registry, parse_registry
+from factcheck.outlets.registry import (
+    Outlet,
+    Registry,
+    RegistryError,
+    load_registry,
+    parse_registry,
+)
 
 SHIPPED = load_registry()
 ALL_NAMES = [(outlet.name, alias) for outlet in SHIPPED for alias in outlet.names]
@@ -30,7 +37,7 @@ def test_the_shipped_registry_loads_with_at_least_80_outlets():
 
 
 def test_the_shipped_file_names_each_outlet_once():
-    text = resources.files("factcheck").joinpath("outlets.toml").read_text("utf-8")
+    text = resources.files("factcheck.outlets").joinpath("outlets.toml").read_text("utf-8")
     names = [outlet.name for outlet in parse_registry(text)]
     assert len(names) == len(set(names)) == len(SHIPPED)
 

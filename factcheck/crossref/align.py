@@ -33,7 +33,7 @@ from factcheck.extract.citations import OutletIndex, cited_outlets
 from factcheck.extract.sentences import quote_spans, split_sentences
 from factcheck.extract.speakers import QUOTE_MASK
 from factcheck.extract.text import Span, lines_of, normalise_text
-from factcheck.outlets import Registry
+from factcheck.outlets.registry import Registry
 
 QUOTE_FOUND = "quote found"
 QUOTE_DIFFERS = "quote differs"

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from urllib.parse import quote_plus, urljoin, urlsplit
 
 from factcheck.crossref.terms import content_words, key_terms, quotations
-from factcheck.outlets import Outlet
+from factcheck.outlets.registry import Outlet
 
 ARTICLE_LINK = "article link"
 FEED = "feed"

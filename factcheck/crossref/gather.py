@@ -39,7 +39,7 @@ from factcheck.crossref.fetcher import (
     fetch_all,
 )
 from factcheck.net.fetch import FetchError
-from factcheck.outlets import Outlet, Registry
+from factcheck.outlets.registry import Outlet, Registry
 
 PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
 CITATION = "citation"

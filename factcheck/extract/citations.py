@@ -17,7 +17,7 @@ from factcheck.extract.layout import source_footer_names
 from factcheck.extract.lexicon import NATIONALITIES, words
 from factcheck.extract.speakers import QUOTE_MASK
 from factcheck.extract.text import Span
-from factcheck.outlets import OutletMention, Registry
+from factcheck.outlets.registry import OutletMention, Registry
 
 # Words that describe an outlet between the verb and its name ("told the state-run TASS
 # news agency", "according to the German news agency dpa").

@@ -28,7 +28,7 @@ from factcheck.extract.speakers import (
     find_speaker,
 )
 from factcheck.extract.text import Span, word_count
-from factcheck.outlets import Registry, load_registry
+from factcheck.outlets.registry import Registry, load_registry
 
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _MIN_CLAIM_WORDS = 4

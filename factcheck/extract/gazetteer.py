@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from factcheck.outlets import OutletMention, Registry
+from factcheck.outlets.registry import OutletMention, Registry
 
 _END = ""
 

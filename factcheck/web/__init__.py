@@ -13,8 +13,8 @@ from werkzeug.routing import IntegerConverter, Map
 
 from factcheck.config import Settings, load_settings
 from factcheck.models import Role
-from factcheck.outlet_edits import LiveRegistry
-from factcheck.outlets import load_registry
+from factcheck.outlets.edits import LiveRegistry
+from factcheck.outlets.registry import load_registry
 from tasks.app import make_celery
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -1,6 +1,6 @@
 """The admin's outlet registry: every outlet the extractor recognises and gathering asks,
 searchable; adding one, changing one, turning one off or on, restoring the entry of the
-registry's files. Each change is factcheck.outlet_edits', audited there, and reaches
+registry's files. Each change is factcheck.outlets.edits', audited there, and reaches
 every worker."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_login import current_user
 from factcheck.audit_search import page_numbers
 from factcheck.errors import UserError
 from factcheck.models import Role
-from factcheck.outlet_edits import (
+from factcheck.outlets.edits import (
     SOURCE_FILTERS,
     EntryForm,
     LiveRegistry,
@@ -27,7 +27,7 @@ from factcheck.outlet_edits import (
     turn_off,
     turn_on,
 )
-from factcheck.outlets import FROM_FILE, NEWSROOM
+from factcheck.outlets.registry import FROM_FILE, NEWSROOM
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session

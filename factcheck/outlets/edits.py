@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from factcheck.audit import record_event
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import OutletEdit, OutletRegistry
-from factcheck.outlets import (
+from factcheck.outlets.registry import (
     FROM_FILE,
     NEWSROOM,
     SHIPPED,

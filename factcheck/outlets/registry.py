@@ -215,7 +215,8 @@ def parse_registry(toml_text: str, source: str = "outlets file") -> list[Outlet]
 
 def load_registry(extra_file: Path | None = None) -> Registry:
     """The shipped registry, with the entries of `extra_file` added or replacing by name."""
-    shipped = resources.files("factcheck").joinpath("outlets.toml").read_text(encoding="utf-8")
+    shipped_file = resources.files("factcheck.outlets").joinpath("outlets.toml")
+    shipped = shipped_file.read_text(encoding="utf-8")
     outlets = parse_registry(shipped, "outlets.toml")
     registry = Registry({o.name: o for o in outlets}, {o.name: SHIPPED for o in outlets})
     if extra_file is not None:
