@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from sqlalchemy import create_engine, make_url, text
 
-from factcheck.audit import event_hash
+from factcheck.audit.events import event_hash
 from factcheck.db import canonical_json
 from factcheck.migrate import upgrade_database
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlmodel import col, select
 
 from factcheck.audit import chain_head, record_event, verify_export
-from factcheck.audit_search import AuditQuery, describe_change, page_numbers
+from factcheck.audit.search import AuditQuery, describe_change, page_numbers
 from factcheck.errors import UserError
 from factcheck.models import AuditEvent, ClaimStatus, Role, utcnow
 from factcheck.review import decide

@@ -12,19 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from factcheck.audit import (
-    ExportFilter,
-    chain_head,
-    event_content,
-    event_hash,
-    event_text,
-    export_header,
-    exported_rows,
-    jsonl_event_line,
-    record_event,
-    verify_database,
-    verify_export,
-)
+from factcheck.audit import ExportFilter, chain_head, record_event, verify_database, verify_export
+from factcheck.audit.chain import exported_rows
+from factcheck.audit.events import event_content, event_hash, event_text, jsonl_event_line
+from factcheck.audit.export import export_header
 from factcheck.cli import main
 from factcheck.db import get_engine
 from factcheck.models import AuditEvent
@@ -228,7 +219,7 @@ def test_awkward_text_in_an_event_is_exported_as_hashed_and_verifies(stack, sess
 def test_the_database_rebuilds_the_hashed_text_of_awkward_events(stack, session):
     if get_engine(stack.settings.database_url).dialect.name != "postgresql":
         pytest.skip("PostgreSQL rebuilds the text itself; elsewhere Python does")
-    from factcheck.audit_sql import EVENT_TEXT
+    from factcheck.audit.postgres import EVENT_TEXT
 
     record_event(session, action="test.awkward", object_type="claim", object_id="7", **AWKWARD)
     session.commit()
@@ -296,10 +287,10 @@ def ranges_at_once(stack, monkeypatch):
     """PostgreSQL's verification split into several id ranges even for a short chain."""
     if get_engine(stack.settings.database_url).dialect.name != "postgresql":
         pytest.skip("the ranges are PostgreSQL's")
-    from factcheck import audit_sql
+    from factcheck.audit import postgres
 
-    monkeypatch.setattr(audit_sql, "PARALLEL_ABOVE", 0)
-    monkeypatch.setattr(audit_sql, "VERIFY_RANGES", 3)
+    monkeypatch.setattr(postgres, "PARALLEL_ABOVE", 0)
+    monkeypatch.setattr(postgres, "VERIFY_RANGES", 3)
 
 
 @pytest.mark.parametrize("damage", ["edit", "remove"])

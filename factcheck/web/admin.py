@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from flask.typing import ResponseReturnValue
 
 from factcheck.audit import ChainReport, ExportFilter, export_lines, verify_database
-from factcheck.audit_search import (
+from factcheck.audit.search import (
     AuditQuery,
     describe_change,
     events_page,

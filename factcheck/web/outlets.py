@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from factcheck.audit_search import page_numbers
+from factcheck.audit.search import page_numbers
 from factcheck.errors import UserError
 from factcheck.models import Role
 from factcheck.outlets.edits import (

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, select
 
-from factcheck.audit_search import object_events
+from factcheck.audit.search import object_events
 from factcheck.crossref import RecordLocator, WarcArchive, page_text
 from factcheck.crossrefs import retry_gathering
 from factcheck.errors import UserError

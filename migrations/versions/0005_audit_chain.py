@@ -26,7 +26,7 @@ CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
 
 def _chain_existing_events() -> str | None:
     """Hash the events written before the chain existed, in id order; the last hash."""
-    from factcheck.audit import event_hash
+    from factcheck.audit.events import event_hash
 
     connection = op.get_bind()
     events = sa.table(

@@ -19,7 +19,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlmodel import Session, col
 
-from factcheck.audit import (
+from factcheck.audit.events import (
     ChainReport,
     ExportFilter,
     Link,

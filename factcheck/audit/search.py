@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from factcheck.audit import ExportFilter
+from factcheck.audit.events import ExportFilter
 from factcheck.errors import UserError
 from factcheck.models import AuditEvent
 
