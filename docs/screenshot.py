@@ -22,8 +22,8 @@ from factcheck.crossref.gather import gather
 from factcheck.crossrefs import claim_to_check, start_gathering, store_evidence
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Claim, ClaimStatus, Role
-from factcheck.outlets import load_registry
-from factcheck.review import decide
+from factcheck.outlets.registry import load_registry
+from factcheck.review.rules import decide
 from factcheck.web import create_app
 from tests import crossref_world
 from tests.harness import OutletSimulator, make_stack

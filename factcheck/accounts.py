@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import FAILED_LOGIN, ApiToken, AuditEvent, Role, User, utcnow
-from factcheck.review import release_all
+from factcheck.review.rules import release_all
 
 # At most 64: a username is the object id of its failed logins in the audit log.
 USERNAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.@-]{2,64}$")

@@ -21,7 +21,7 @@ from factcheck.crossref.align import BEARING_HINTS
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, Role, User, aware
-from factcheck.review import DECISIONS
+from factcheck.review.rules import DECISIONS
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 counts, articles with disputed or unsourced claims, cross-reference failures by outlet.
 
 Plain Python over SQLModel queries: each figure is counted in the database, and its
-link opens the queue or list filter behind it (see factcheck.queue.QueueFilter). A day's
+link opens the queue or list filter behind it (see factcheck.review.queue.QueueFilter). A day's
 bar counts verdicts, its list the claims given one: a claim decided, reopened and decided
 again that day is two in the bar and one in the list.
 """
@@ -32,8 +32,8 @@ from factcheck.models import (
     Verdict,
     aware,
 )
-from factcheck.queue import day_bounds
-from factcheck.review import DECISIONS as DECIDED
+from factcheck.review.queue import day_bounds
+from factcheck.review.rules import DECISIONS as DECIDED
 
 DAYS = 30
 FLAGGED = (ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED)

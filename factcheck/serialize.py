@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference
-from factcheck.review import ClaimRecord
+from factcheck.review.rules import ClaimRecord
 
 
 def _iso(moment: datetime | None) -> str | None:

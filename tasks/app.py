@@ -14,8 +14,8 @@ from celery import Celery
 from celery.signals import worker_ready
 
 from factcheck.config import Settings, load_settings
-from factcheck.outlet_edits import LiveRegistry
-from factcheck.outlets import load_registry
+from factcheck.outlets.edits import LiveRegistry
+from factcheck.outlets.registry import load_registry
 
 SPLIT_TASK = "tasks.splitting.split_article"
 SWEEP_TASK = "tasks.splitting.sweep_stalled_articles"

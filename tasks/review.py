@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factcheck.db import session_scope
 from factcheck.models import utcnow
-from factcheck.review import expire_leases
+from factcheck.review.rules import expire_leases
 from tasks.app import EXPIRE_LEASES_TASK, celery_app, settings
 
 

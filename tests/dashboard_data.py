@@ -21,7 +21,7 @@ from factcheck.models import (
     User,
     utcnow,
 )
-from factcheck.review import decide, undo_last
+from factcheck.review.rules import decide, undo_last
 from tests.conftest import FIXTURES
 from tests.helpers import split_now
 

@@ -11,7 +11,7 @@ from factcheck.extract import extract
 from factcheck.intake import submit_article
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, User
 from factcheck.outlets.registry import Registry, load_registry
-from factcheck.review import decide
+from factcheck.review.rules import decide
 from factcheck.splitting import finish_split, start_split
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from factcheck.audit import chain_head, record_event, verify_export
 from factcheck.audit.search import AuditQuery, describe_change, page_numbers
 from factcheck.errors import UserError
 from factcheck.models import AuditEvent, ClaimStatus, Role, utcnow
-from factcheck.review import decide
+from factcheck.review.rules import decide
 from factcheck.web import create_app
 from tests.conftest import log_in
 from tests.helpers import split_now

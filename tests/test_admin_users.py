@@ -12,7 +12,7 @@ from sqlmodel import func, select
 
 from factcheck.accounts import create_token, set_role
 from factcheck.models import AuditEvent, Claim, Role, User, utcnow
-from factcheck.review import take_next
+from factcheck.review.rules import take_next
 from factcheck.web import create_app
 from tests.conftest import PASSWORD, csrf_token_of, log_in
 from tests.helpers import split_now

@@ -15,7 +15,7 @@ from factcheck.audit import record_event
 from factcheck.db import get_engine
 from factcheck.intake import submit_article
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, utcnow
-from factcheck.review import decide, take_next
+from factcheck.review.rules import decide, take_next
 from tests.conftest import start_reviewing
 from tests.harness import Stack
 from tests.helpers import split_now

@@ -31,7 +31,7 @@ from factcheck.models import (
     User,
     aware,
 )
-from factcheck.review import decide
+from factcheck.review.rules import decide
 from factcheck.web.public import NOT_PUBLISHED
 from tests.helpers import split_now
 from tests.test_cli import run_cli

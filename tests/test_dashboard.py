@@ -21,8 +21,8 @@ from factcheck.dashboard import (
     verdicts_per_day,
 )
 from factcheck.models import ClaimStatus, Role, utcnow
-from factcheck.queue import QueueFilter
-from factcheck.review import decide
+from factcheck.review.queue import QueueFilter
+from factcheck.review.rules import decide
 from tests.conftest import log_in
 from tests.dashboard_data import Seeded, seed
 from tests.helpers import split_now

@@ -14,7 +14,7 @@ from factcheck.crossref.align import CORROBORATES, NO_MATCHING_REPORT, QUOTE_DIF
 from factcheck.errors import NotFound
 from factcheck.models import Article, Claim, ClaimStatus, Role, User
 from factcheck.report import ArticleReport, build_report, report_as_json
-from factcheck.review import reopen
+from factcheck.review.rules import reopen
 from tests.helpers import NOW, REUTERS_URL, add_evidence, give_verdict, split_now
 
 

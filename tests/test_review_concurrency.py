@@ -14,7 +14,7 @@ from factcheck.accounts import add_user
 from factcheck.db import get_engine
 from factcheck.errors import Conflict
 from factcheck.models import Article, Claim, ClaimStatus, Role, User, Verdict, utcnow
-from factcheck.review import decide, lease_next, record_verdict, take_next
+from factcheck.review.rules import decide, lease_next, record_verdict, take_next
 from tests.harness import Stack
 from tests.helpers import split_now
 

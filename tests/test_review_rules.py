@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from factcheck.accounts import add_user
 from factcheck.errors import Conflict, UserError
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, User, Verdict, utcnow
-from factcheck.review import (
+from factcheck.review.rules import (
     UNDO_WINDOW,
     ReviewFilter,
     decide,

@@ -11,9 +11,9 @@ from flask_login import current_user
 from factcheck.errors import UserError
 from factcheck.intake import check_text, read_submission, submit_article
 from factcheck.models import Article, ClaimStatus, Role, utcnow
-from factcheck.queue import STATUS_VALUES
 from factcheck.report import build_report, report_as_json
-from factcheck.review import lease_next, record_verdict
+from factcheck.review.queue import STATUS_VALUES
+from factcheck.review.rules import lease_next, record_verdict
 from factcheck.serialize import (
     article_detail,
     article_summary,

@@ -15,7 +15,7 @@ from factcheck.accounts import TokenHolder, authenticate, user_for_token
 from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User
-from factcheck.review import release_all
+from factcheck.review.rules import release_all
 from factcheck.web import htmx
 from factcheck.web.db import get_session
 

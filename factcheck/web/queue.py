@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from factcheck.models import ClaimKind, ClaimStatus, utcnow
-from factcheck.queue import QueueFilter, active_leases, filter_choices, queue_page
+from factcheck.review.queue import QueueFilter, active_leases, filter_choices, queue_page
 from factcheck.web import htmx
 from factcheck.web.db import get_session
 

@@ -23,8 +23,8 @@ from factcheck.crossrefs import retry_gathering
 from factcheck.errors import UserError
 from factcheck.highlight import marked_segments, paragraphs_with_claims
 from factcheck.models import Claim, ClaimKind, ClaimStatus, CrossReference, Role, User, utcnow
-from factcheck.queue import filter_choices
-from factcheck.review import (
+from factcheck.review.queue import filter_choices
+from factcheck.review.rules import (
     ReviewFilter,
     decide,
     held_claim,

@@ -47,7 +47,7 @@ from factcheck.models import (
     Verdict,
     aware,
 )
-from factcheck.queue import like_pattern
+from factcheck.review.queue import like_pattern
 
 UNDO_WINDOW = timedelta(seconds=30)
 DECISIONS = (ClaimStatus.VERIFIED, ClaimStatus.DISPUTED, ClaimStatus.UNSOURCED)
