@@ -37,7 +37,7 @@ from contextlib import closing
 import httpx
 from sqlalchemy import create_engine, make_url, text
 
-from factcheck.accounts import add_user, create_token
+from factcheck.accounts.users import add_user, create_token
 from factcheck.db import session_scope
 from factcheck.migrate import upgrade_database
 from factcheck.models import Role

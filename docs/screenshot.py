@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright
 from sqlmodel import Session
 from werkzeug.serving import make_server
 
-from factcheck.accounts import add_user
+from factcheck.accounts.users import add_user
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gather import gather
 from factcheck.crossrefs import claim_to_check, start_gathering, store_evidence

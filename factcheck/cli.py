@@ -320,7 +320,7 @@ def _account_change(action: Callable[[Session], str]) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(username: str, role: str, password_stdin: bool) -> None:
     """Add a user; the password is asked for (or read from stdin)."""
-    from factcheck.accounts import add_user
+    from factcheck.accounts.users import add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -337,7 +337,7 @@ def users_add(username: str, role: str, password_stdin: bool) -> None:
 @users.command("list")
 def users_list() -> None:
     """List the users with their roles."""
-    from factcheck.accounts import list_users
+    from factcheck.accounts.users import list_users
 
     with session_scope(_settings().database_url) as session:
         for user in list_users(session):
@@ -350,7 +350,7 @@ def users_list() -> None:
 @click.argument("role", type=ROLE_CHOICE)
 def users_set_role(username: str, role: str) -> None:
     """Change a user's role."""
-    from factcheck.accounts import set_role
+    from factcheck.accounts.users import set_role
 
     def change(session: Session) -> str:
         user = set_role(session, username=username, role=Role(role), actor="cli")
@@ -363,7 +363,7 @@ def users_set_role(username: str, role: str) -> None:
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable a user: no login, no API token."""
-    from factcheck.accounts import set_active
+    from factcheck.accounts.users import set_active
 
     _account_change(
         lambda session: (
@@ -377,7 +377,7 @@ def users_disable(username: str) -> None:
 @click.argument("username")
 def users_enable(username: str) -> None:
     """Enable a disabled user again."""
-    from factcheck.accounts import set_active
+    from factcheck.accounts.users import set_active
 
     _account_change(
         lambda session: (
@@ -397,7 +397,7 @@ def tokens() -> None:
 @click.option("--name", default="api", show_default=True, help="What the token is for.")
 def tokens_create(username: str, name: str) -> None:
     """Create an API token for USERNAME; it is printed once."""
-    from factcheck.accounts import create_token
+    from factcheck.accounts.users import create_token
 
     _account_change(
         lambda session: create_token(session, username=username, name=name, actor="cli").token
@@ -503,7 +503,7 @@ def export_claimreview(since: str | None, output: str) -> None:
 
 def _first_admin(settings: Settings) -> None:
     """On a fresh install, an admin with a random password, printed once."""
-    from factcheck.accounts import add_user, list_users
+    from factcheck.accounts.users import add_user, list_users
 
     with session_scope(settings.database_url) as session:
         if list_users(session):

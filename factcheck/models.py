@@ -268,7 +268,7 @@ class Verdict(SQLModel, table=True):
 
 class Person(Protocol):
     """What the review rules need of whoever acts: a User, or the lighter holder of an
-    API token (factcheck.accounts.TokenHolder)."""
+    API token (factcheck.accounts.users.TokenHolder)."""
 
     @property
     def id(self) -> int | None: ...

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from factcheck.accounts import add_user, create_token
+from factcheck.accounts.users import add_user, create_token
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Role, User
 from factcheck.web import create_app

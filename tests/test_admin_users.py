@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import func, select
 
-from factcheck.accounts import create_token, set_role
+from factcheck.accounts.users import create_token, set_role
 from factcheck.models import AuditEvent, Claim, Role, User, utcnow
 from factcheck.review.rules import take_next
 from factcheck.web import create_app

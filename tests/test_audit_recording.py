@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from factcheck.accounts import add_user
+from factcheck.accounts.users import add_user
 from factcheck.audit import record_event
 from factcheck.db import get_engine
 from factcheck.intake import submit_article
@@ -96,7 +96,7 @@ def test_a_verdict_whose_event_cannot_be_written_does_not_happen(stack, session,
 
 
 def test_login_logout_lease_verdict_and_role_change_are_all_in_the_log(client, session, demo_text):
-    from factcheck.accounts import set_role
+    from factcheck.accounts.users import set_role
 
     split_now(session, demo_text)
     page = start_reviewing(client)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from factcheck.accounts import create_token
+from factcheck.accounts.users import create_token
 from factcheck.config import load_settings
 from factcheck.db import session_scope
 from factcheck.models import CrossReference, Role
@@ -220,7 +220,7 @@ def test_logins_are_rate_limited_per_address(app, make_user):
 
 def test_a_disabled_user_cannot_log_in(app, make_user, session):
     user = make_user("rita")
-    from factcheck.accounts import set_active
+    from factcheck.accounts.users import set_active
 
     set_active(session, username=user.username, active=False, actor="t")
     session.commit()

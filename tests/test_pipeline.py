@@ -7,7 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
-from factcheck.accounts import add_user
+from factcheck.accounts.users import add_user
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Article, ArticleState, AuditEvent, Claim, Role
 from factcheck.web import create_app

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from factcheck.accounts import create_token
+from factcheck.accounts.users import create_token
 from factcheck.cli import main
 from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.db import session_scope

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
-from factcheck.accounts import add_user
+from factcheck.accounts.users import add_user
 from factcheck.db import get_engine
 from factcheck.errors import Conflict
 from factcheck.models import Article, Claim, ClaimStatus, Role, User, Verdict, utcnow

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from factcheck.accounts import add_user
+from factcheck.accounts.users import add_user
 from factcheck.errors import Conflict, UserError
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, User, Verdict, utcnow
 from factcheck.review.rules import (

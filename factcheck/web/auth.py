@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, abort, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from factcheck.accounts import TokenHolder, authenticate, user_for_token
+from factcheck.accounts.users import TokenHolder, authenticate, user_for_token
 from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlmodel import Session
 
-from factcheck.accounts import MIN_PASSWORD_LENGTH, add_user, list_users, set_active, set_role
+from factcheck.accounts.users import MIN_PASSWORD_LENGTH, add_user, list_users, set_active, set_role
 from factcheck.errors import UserError
 from factcheck.models import Role
 from factcheck.web import htmx
