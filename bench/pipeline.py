@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # The repository, in place of bench/ (whose queue.py would hide the standard library's).
 sys.path[0] = str(ROOT)
 
+from factcheck.articles.intake import submit_article
 from factcheck.config import load_settings
 from factcheck.db import get_engine, session_scope
 from factcheck.extract import extract
-from factcheck.intake import submit_article
 from factcheck.migrate import upgrade_database
 from factcheck.models import Article, ArticleState
 from tasks.app import make_celery

@@ -76,7 +76,7 @@ def extract(source: str, output_format: str) -> None:
 
 
 def _read_source(source: str, settings: Settings) -> tuple[str, str | None]:
-    from factcheck.intake import Upload, read_submission
+    from factcheck.articles.intake import Upload, read_submission
 
     if source.startswith(("http://", "https://")):
         return read_submission(url=source, settings=settings)
@@ -87,7 +87,7 @@ def _read_source(source: str, settings: Settings) -> tuple[str, str | None]:
 
 
 def _submit(settings: Settings, source: str) -> tuple[int, bool]:
-    from factcheck.intake import submit_article
+    from factcheck.articles.intake import submit_article
     from tasks.app import make_celery
     from tasks.splitting import dispatch_split
 
@@ -151,7 +151,7 @@ def ingest(sources: tuple[str, ...], wait: bool, timeout: float) -> None:
 @click.option("--limit", default=50, show_default=True)
 def list_command(output_format: str, limit: int) -> None:
     """List the articles, newest first, with their claims per status."""
-    from factcheck.serialize import list_articles
+    from factcheck.articles.serialize import list_articles
 
     with session_scope(_settings().database_url) as session:
         articles = list_articles(session, limit=limit)
@@ -175,7 +175,7 @@ def _article(session: Session, article_id: int) -> Article:
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text")
 def show(article_id: int, output_format: str) -> None:
     """Show an article with its claims."""
-    from factcheck.serialize import article_detail
+    from factcheck.articles.serialize import article_detail
 
     with session_scope(_settings().database_url) as session:
         detail = article_detail(session, _article(session, article_id))
@@ -283,7 +283,7 @@ def _wait_for_gathering(settings: Settings, claim_ids: list[int], timeout: float
 @click.argument("article_id", type=int)
 def retry(article_id: int) -> None:
     """Split a failed article again."""
-    from factcheck.splitting import reset_failed
+    from factcheck.articles.splitting import reset_failed
     from tasks.app import make_celery
     from tasks.splitting import dispatch_split
 

@@ -9,17 +9,17 @@ from celery import Celery
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
-from factcheck.crossrefs import requeue_stalled_gathering
-from factcheck.db import session_scope
-from factcheck.extract import extract
-from factcheck.models import Article, utcnow
-from factcheck.splitting import (
+from factcheck.articles.splitting import (
     fail_split,
     finish_split,
     requeue_stalled,
     return_to_received,
     start_split,
 )
+from factcheck.crossrefs import requeue_stalled_gathering
+from factcheck.db import session_scope
+from factcheck.extract import extract
+from factcheck.models import Article, utcnow
 from tasks.app import SPLIT_TASK, SWEEP_TASK, celery_app, live_registry, settings
 from tasks.crossrefs import dispatch_gathering
 

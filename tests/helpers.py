@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from factcheck.articles.intake import submit_article
+from factcheck.articles.splitting import finish_split, start_split
 from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.extract import extract
-from factcheck.intake import submit_article
 from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, User
 from factcheck.outlets.registry import Registry, load_registry
 from factcheck.review.rules import decide
-from factcheck.splitting import finish_split, start_split
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 REUTERS_URL = "https://www.reuters.com/article/nato-coalition"

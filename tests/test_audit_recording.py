@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from factcheck.accounts.users import add_user
+from factcheck.articles.intake import submit_article
 from factcheck.audit import record_event
 from factcheck.db import get_engine
-from factcheck.intake import submit_article
 from factcheck.models import Article, AuditEvent, Claim, ClaimStatus, Role, utcnow
 from factcheck.review.rules import decide, take_next
 from tests.conftest import start_reviewing

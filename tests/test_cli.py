@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
+from factcheck.articles.splitting import fail_split, start_split
 from factcheck.cli import main
 from factcheck.models import Article, ArticleState
-from factcheck.splitting import fail_split, start_split
 from tests.conftest import DEMO_PATH
 from tests.harness import REPO_ROOT, Stack
 
@@ -87,7 +87,7 @@ def test_list_shows_articles_with_claim_counts(stack, session, demo_text):
 
 
 def test_retry_puts_a_failed_article_back_to_received(stack, session, demo_text):
-    from factcheck.intake import submit_article
+    from factcheck.articles.intake import submit_article
 
     article = submit_article(session, content=demo_text, submitted_by="t").article
     session.commit()
@@ -105,7 +105,7 @@ def test_retry_puts_a_failed_article_back_to_received(stack, session, demo_text)
 
 
 def test_retry_of_an_article_that_did_not_fail_is_refused(stack, session, demo_text):
-    from factcheck.intake import submit_article
+    from factcheck.articles.intake import submit_article
 
     article = submit_article(session, content=demo_text, submitted_by="t").article
     session.commit()

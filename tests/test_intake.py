@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
+from factcheck.articles.intake import (
+    Upload,
+    decode_upload,
+    dedupe_key,
+    read_submission,
+    submit_article,
+)
 from factcheck.config import MEGABYTE
 from factcheck.errors import TooLarge, UserError
-from factcheck.intake import Upload, decode_upload, dedupe_key, read_submission, submit_article
 from factcheck.models import Article, ArticleState, AuditEvent
 from tests.harness import Stack
 

@@ -124,7 +124,7 @@ def test_a_split_abandoned_by_a_dead_worker_is_taken_up_again(own_stack, tmp_pat
     article_id = submit(web_client(own_stack), demo_text)
     with Session(get_engine(own_stack.settings.database_url)) as db:
         # What a worker killed mid-split leaves behind: the article taken, no claims.
-        from factcheck.splitting import start_split
+        from factcheck.articles.splitting import start_split
 
         assert start_split(db, article_id)
         db.commit()

@@ -8,20 +8,20 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from factcheck.errors import UserError
-from factcheck.intake import check_text, read_submission, submit_article
-from factcheck.models import Article, ClaimStatus, Role, utcnow
-from factcheck.report import build_report, report_as_json
-from factcheck.review.queue import STATUS_VALUES
-from factcheck.review.rules import lease_next, record_verdict
-from factcheck.serialize import (
+from factcheck.articles.intake import check_text, read_submission, submit_article
+from factcheck.articles.serialize import (
     article_detail,
     article_summary,
     claim_counts,
     claim_detail,
     list_articles,
 )
-from factcheck.splitting import reset_failed
+from factcheck.articles.splitting import reset_failed
+from factcheck.errors import UserError
+from factcheck.models import Article, ClaimStatus, Role, utcnow
+from factcheck.report import build_report, report_as_json
+from factcheck.review.queue import STATUS_VALUES
+from factcheck.review.rules import lease_next, record_verdict
 from factcheck.web import LARGEST_ID
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session

@@ -8,14 +8,14 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from sqlmodel import col, func, select
 
+from factcheck.articles.highlight import paragraphs_with_claims
+from factcheck.articles.intake import Upload, read_submission, submit_article
+from factcheck.articles.serialize import claim_counts
+from factcheck.articles.splitting import reset_failed, set_pinned
 from factcheck.crossrefs import article_progress
 from factcheck.dashboard import flagged_article_ids
 from factcheck.errors import UserError
-from factcheck.highlight import paragraphs_with_claims
-from factcheck.intake import Upload, read_submission, submit_article
 from factcheck.models import Article, ArticleState, Claim, Role
-from factcheck.serialize import claim_counts
-from factcheck.splitting import reset_failed, set_pinned
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
