@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from factcheck.accounts.users import add_user
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gather import gather
-from factcheck.crossrefs import claim_to_check, start_gathering, store_evidence
+from factcheck.crossref.store import claim_to_check, start_gathering, store_evidence
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Claim, ClaimStatus, Role
 from factcheck.outlets.registry import load_registry

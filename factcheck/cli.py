@@ -237,7 +237,7 @@ def _render_report(settings: Settings, article_report: Any, output_format: str) 
 def crossref(article_id: int, wait: bool, timeout: float) -> None:
     """Gather the cross-references of ARTICLE_ID's claims again (pages fetched before are
     asked for only if they changed)."""
-    from factcheck.crossrefs import regather_article
+    from factcheck.crossref.store import regather_article
     from tasks.app import make_celery
     from tasks.crossrefs import dispatch_gathering
 
@@ -264,7 +264,7 @@ def crossref(article_id: int, wait: bool, timeout: float) -> None:
 
 def _wait_for_gathering(settings: Settings, claim_ids: list[int], timeout: float) -> dict:
     """Poll until every claim's gathering is over, or `timeout`; the claims settled."""
-    from factcheck.crossrefs import gathering_settled
+    from factcheck.crossref.store import gathering_settled
 
     deadline = time.monotonic() + timeout
     settled: dict = {}

@@ -12,7 +12,7 @@ from factcheck.config import Settings
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gates import LimiterUnavailable
 from factcheck.crossref.gather import gather_batch
-from factcheck.crossrefs import (
+from factcheck.crossref.store import (
     claim_to_check,
     fail_gathering,
     return_to_waiting,

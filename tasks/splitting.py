@@ -16,7 +16,7 @@ from factcheck.articles.splitting import (
     return_to_received,
     start_split,
 )
-from factcheck.crossrefs import requeue_stalled_gathering
+from factcheck.crossref.store import requeue_stalled_gathering
 from factcheck.db import session_scope
 from factcheck.extract import extract
 from factcheck.models import Article, utcnow

@@ -13,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.archive import RecordLocator
 from factcheck.crossref.gather import gather
-from factcheck.crossrefs import (
+from factcheck.crossref.store import (
     claim_to_check,
     retry_gathering,
     start_gathering,

@@ -1,13 +1,18 @@
-"""Cross-references from the cited outlets (issue 4), as plain Python: no Flask, no
-database, no Celery.
+"""Cross-references from the cited outlets: gathering them, and keeping what was found.
 
 - `discover` and `feeds`: candidate pages of an outlet for a claim, from the article's
   links, RSS/Atom feeds, (news) sitemaps and sitemap indexes, and site search; ranked.
 - `fetcher`: the asynchronous outbound client for this work (per-host limits, robots.txt,
-  retries, conditional requests); `fetch_all` runs a batch from synchronous code.
+  retries, conditional requests), over `net`; `fetch_all` runs a batch from synchronous
+  code. `gates` shares per-host turns between workers.
 - `archive`: every fetched response kept in WARC files, read back verified by SHA-256.
 - `align`: the passages of a page that bear on a claim, with a hint for the reviewer,
   the word-level diff of a misquote and the outlets the source itself credits.
+- `gather`: one batch of claims gathered, as plain Python: no database, no Celery.
+- `store`: the results in the database, and each claim's gathering as a small state
+  machine (waiting -> running -> done, or failed).
+
+May import the ground floor, `net`, `outlets`, `extract` and `audit`.
 """
 
 from factcheck.crossref.align import (

@@ -12,7 +12,7 @@ from factcheck.articles.highlight import paragraphs_with_claims
 from factcheck.articles.intake import Upload, read_submission, submit_article
 from factcheck.articles.serialize import claim_counts
 from factcheck.articles.splitting import reset_failed, set_pinned
-from factcheck.crossrefs import article_progress
+from factcheck.crossref.store import article_progress
 from factcheck.dashboard import flagged_article_ids
 from factcheck.errors import UserError
 from factcheck.models import Article, ArticleState, Claim, Role

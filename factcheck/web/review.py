@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from factcheck.articles.highlight import marked_segments, paragraphs_with_claims
 from factcheck.audit.search import object_events
 from factcheck.crossref import RecordLocator, WarcArchive, page_text
-from factcheck.crossrefs import retry_gathering
+from factcheck.crossref.store import retry_gathering
 from factcheck.errors import UserError
 from factcheck.models import Claim, ClaimKind, ClaimStatus, CrossReference, Role, User, utcnow
 from factcheck.review.queue import filter_choices
