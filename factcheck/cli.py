@@ -199,7 +199,7 @@ def show(article_id: int, output_format: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def report(article_id: int, output_format: str, output: str) -> None:
     """Write the verification report of ARTICLE_ID as JSON, PDF or a standalone HTML file."""
-    from factcheck.report import build_report, report_as_json
+    from factcheck.reports.verification import build_report, report_as_json
 
     settings = _settings()
     with session_scope(settings.database_url) as session:
@@ -478,7 +478,7 @@ def export() -> None:
 def export_claimreview(since: str | None, output: str) -> None:
     """Write the ClaimReview (schema.org) of every published decided claim, one JSON
     object a line. URLs start with FACTCHECK_PUBLIC_URL."""
-    from factcheck.claimreview import claim_reviews
+    from factcheck.publish.claimreview import claim_reviews
     from factcheck.web import create_app
     from factcheck.web.public import newsroom, review_url_for
 

@@ -104,7 +104,7 @@ class Article(SQLModel, table=True):
     # An editor's pin puts the article's claims at the top of the review queue.
     pinned: bool = Field(default=False)
     # An editor's switch: the ClaimReview of every decided claim of the article is public
-    # (a claim's own `published` publishes that claim alone; see factcheck/claimreview.py).
+    # (a claim's own `published` publishes that claim alone; see factcheck/publish/claimreview.py).
     published: bool = Field(default=False)
 
     __table_args__ = (

@@ -11,13 +11,6 @@ import extruct
 import pytest
 from sqlmodel import Session, col, select
 
-from factcheck.claimreview import (
-    Newsroom,
-    claim_review,
-    is_published,
-    published_claims,
-    set_claim_published,
-)
 from factcheck.config import ConfigError, load_settings
 from factcheck.crossref import MENTIONS, QUOTE_FOUND
 from factcheck.errors import Conflict
@@ -30,6 +23,13 @@ from factcheck.models import (
     Role,
     User,
     aware,
+)
+from factcheck.publish.claimreview import (
+    Newsroom,
+    claim_review,
+    is_published,
+    published_claims,
+    set_claim_published,
 )
 from factcheck.review.rules import decide
 from factcheck.web.public import NOT_PUBLISHED

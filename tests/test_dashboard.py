@@ -12,7 +12,8 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import text
 
-from factcheck.dashboard import (
+from factcheck.models import ClaimStatus, Role, utcnow
+from factcheck.reports.dashboard import (
     DayCount,
     describe_age,
     figures,
@@ -20,7 +21,6 @@ from factcheck.dashboard import (
     verdict_chart_svg,
     verdicts_per_day,
 )
-from factcheck.models import ClaimStatus, Role, utcnow
 from factcheck.review.queue import QueueFilter
 from factcheck.review.rules import decide
 from tests.conftest import log_in

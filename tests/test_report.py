@@ -13,7 +13,7 @@ from sqlmodel import Session
 from factcheck.crossref.align import CORROBORATES, NO_MATCHING_REPORT, QUOTE_DIFFERS
 from factcheck.errors import NotFound
 from factcheck.models import Article, Claim, ClaimStatus, Role, User
-from factcheck.report import ArticleReport, build_report, report_as_json
+from factcheck.reports.verification import ArticleReport, build_report, report_as_json
 from factcheck.review.rules import reopen
 from tests.helpers import NOW, REUTERS_URL, add_evidence, give_verdict, split_now
 

@@ -19,7 +19,7 @@ from factcheck.articles.serialize import (
 from factcheck.articles.splitting import reset_failed
 from factcheck.errors import UserError
 from factcheck.models import Article, ClaimStatus, Role, utcnow
-from factcheck.report import build_report, report_as_json
+from factcheck.reports.verification import build_report, report_as_json
 from factcheck.review.queue import STATUS_VALUES
 from factcheck.review.rules import lease_next, record_verdict
 from factcheck.web import LARGEST_ID

@@ -13,9 +13,9 @@ from factcheck.articles.intake import Upload, read_submission, submit_article
 from factcheck.articles.serialize import claim_counts
 from factcheck.articles.splitting import reset_failed, set_pinned
 from factcheck.crossref.store import article_progress
-from factcheck.dashboard import flagged_article_ids
 from factcheck.errors import UserError
 from factcheck.models import Article, ArticleState, Claim, Role
+from factcheck.reports.dashboard import flagged_article_ids
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session

@@ -8,8 +8,8 @@ from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from factcheck.dashboard import describe_age, figures, verdict_chart_svg
 from factcheck.models import Role, utcnow
+from factcheck.reports.dashboard import describe_age, figures, verdict_chart_svg
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
 

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from factcheck.claimreview import (
+from factcheck.config import Settings
+from factcheck.publish.claimreview import (
     BEST_RATING,
     RATINGS,
     WORST_RATING,
@@ -21,7 +22,6 @@ from factcheck.claimreview import (
     claim_review,
     published_claim,
 )
-from factcheck.config import Settings
 from factcheck.web.db import app_settings, get_session
 
 bp = Blueprint("public", __name__)

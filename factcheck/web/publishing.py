@@ -14,9 +14,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlmodel import Session
 
-from factcheck.claimreview import is_published, set_article_published, set_claim_published
 from factcheck.errors import UserError
 from factcheck.models import Article, Claim, Role
+from factcheck.publish.claimreview import is_published, set_article_published, set_claim_published
 from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from factcheck.errors import NotFound
 from factcheck.models import Role, utcnow
-from factcheck.report import ArticleReport, build_report, report_as_json
+from factcheck.reports.verification import ArticleReport, build_report, report_as_json
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
 
