@@ -13,8 +13,9 @@ from factcheck.accounts.users import create_token
 from factcheck.config import load_settings
 from factcheck.db import session_scope
 from factcheck.models import CrossReference, Role
-from factcheck.web import LARGEST_ID, create_app
+from factcheck.web import create_app
 from factcheck.web.auth import PUBLIC_ENDPOINTS
+from factcheck.web.extensions import LARGEST_ID
 from tests.conftest import PASSWORD, log_in
 from tests.helpers import add_evidence, split_now
 

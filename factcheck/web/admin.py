@@ -17,9 +17,9 @@ from factcheck.audit.search import (
 )
 from factcheck.errors import UserError
 from factcheck.models import Role, utcnow
-from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("admin", __name__)
 CONTENT_TYPES = {

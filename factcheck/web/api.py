@@ -22,9 +22,9 @@ from factcheck.models import Article, ClaimStatus, Role, utcnow
 from factcheck.reports.verification import build_report, report_as_json
 from factcheck.review.queue import STATUS_VALUES
 from factcheck.review.rules import lease_next, record_verdict
-from factcheck.web import LARGEST_ID
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
+from factcheck.web.extensions import LARGEST_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

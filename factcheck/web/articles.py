@@ -16,9 +16,9 @@ from factcheck.crossref.store import article_progress
 from factcheck.errors import UserError
 from factcheck.models import Article, ArticleState, Claim, Role
 from factcheck.reports.dashboard import flagged_article_ids
-from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import app_settings, dispatch_split, get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("articles", __name__)
 ARTICLES_PER_PAGE = 20

@@ -16,8 +16,8 @@ from factcheck.audit import record_event
 from factcheck.errors import UserError
 from factcheck.models import Role, User
 from factcheck.review.rules import release_all
-from factcheck.web import htmx
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()

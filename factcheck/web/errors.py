@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from factcheck.errors import UserError
-from factcheck.web import htmx
 from factcheck.web.db import app_settings, get_session
+from factcheck.web.extensions import htmx
 
 log = logging.getLogger(__name__)
 

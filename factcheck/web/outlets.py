@@ -28,9 +28,9 @@ from factcheck.outlets.edits import (
     turn_on,
 )
 from factcheck.outlets.registry import FROM_FILE, NEWSROOM
-from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("outlets", __name__)
 

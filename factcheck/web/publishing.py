@@ -17,9 +17,9 @@ from sqlmodel import Session
 from factcheck.errors import UserError
 from factcheck.models import Article, Claim, Role
 from factcheck.publish.claimreview import is_published, set_article_published, set_claim_published
-from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("publishing", __name__)
 VARY = {"Vary": "HX-Request"}

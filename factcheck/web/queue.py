@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from factcheck.models import ClaimKind, ClaimStatus, utcnow
 from factcheck.review.queue import QueueFilter, active_leases, filter_choices, queue_page
-from factcheck.web import htmx
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("queue", __name__)
 

@@ -36,9 +36,9 @@ from factcheck.review.rules import (
     take_next,
     undo_last,
 )
-from factcheck.web import LARGEST_ID, htmx, stored_id
 from factcheck.web.auth import role_required, safe_next
 from factcheck.web.db import app_settings, get_session
+from factcheck.web.extensions import LARGEST_ID, htmx, stored_id
 from tasks.crossrefs import dispatch_gathering
 
 bp = Blueprint("review", __name__)

@@ -14,9 +14,9 @@ from sqlmodel import Session
 from factcheck.accounts.users import MIN_PASSWORD_LENGTH, add_user, list_users, set_active, set_role
 from factcheck.errors import UserError
 from factcheck.models import Role
-from factcheck.web import htmx
 from factcheck.web.auth import role_required
 from factcheck.web.db import get_session
+from factcheck.web.extensions import htmx
 
 bp = Blueprint("users", __name__)
 
