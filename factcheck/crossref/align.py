@@ -29,7 +29,9 @@ from factcheck.crossref.terms import (
     stem,
     tokens,
 )
+from factcheck.extract import to_document
 from factcheck.extract.citations import OutletIndex, cited_outlets
+from factcheck.extract.claims import shipped_registry
 from factcheck.extract.sentences import quote_spans, split_sentences
 from factcheck.extract.speakers import QUOTE_MASK
 from factcheck.extract.text import Span, lines_of, normalise_text
@@ -173,8 +175,6 @@ def page_text(body: str, content_type: str = "text/html") -> str:
 
     text = trafilatura.extract(body, include_comments=False, include_tables=False)
     if not text:
-        from factcheck.extract import to_document
-
         return to_document(body).text
     return normalise_text(text)
 
@@ -228,7 +228,7 @@ def align(
     made of it): the `limit` best passages, best first, and the hint. Outlet names are
     left out of the claim's words (an outlet does not name itself in its copy);
     `own_outlet`, the page's outlet, is not reported as credited."""
-    registry = registry if registry is not None else _shipped_registry()
+    registry = registry if registry is not None else shipped_registry()
     claim = _read_claim(claim_text, registry)
     page = read_page(page) if isinstance(page, str) else page
     passages = page.passages
@@ -259,12 +259,6 @@ def _date_factor(claim_published: datetime | None, page_published: datetime | No
     if claim_published is None or page_published is None:
         return 1.0  # An unknown date neither helps nor hurts.
     return 1 - DATE_WEIGHT * (1 - date_closeness(claim_published, page_published))
-
-
-def _shipped_registry() -> Registry:
-    from factcheck.extract.claims import shipped_registry
-
-    return shipped_registry()
 
 
 def _read_claim(claim_text: str, registry: Registry) -> _Claim:

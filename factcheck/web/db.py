@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from factcheck.config import Settings
 from factcheck.db import get_engine
+from tasks.splitting import dispatch_split as send_split
 
 
 def app_settings() -> Settings:
@@ -15,9 +16,7 @@ def app_settings() -> Settings:
 
 def dispatch_split(article_id: int) -> bool:
     """Send the split after the commit; see tasks.splitting.dispatch_split."""
-    from tasks.splitting import dispatch_split as send
-
-    return send(current_app.extensions["celery"], article_id)
+    return send_split(current_app.extensions["celery"], article_id)
 
 
 def get_session() -> Session:
