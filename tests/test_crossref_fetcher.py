@@ -26,7 +26,7 @@ from factcheck.crossref.fetcher import (
     fetch_all,
 )
 from factcheck.crossref.gates import _Turns
-from factcheck.net.fetch import USER_AGENT, FetchError
+from factcheck.net.fetch import USER_AGENT, FailureKind, FetchError
 from tests.harness import REDIS_URL, OutletSimulator, RedisServer, free_port
 
 LOOPBACK = ("127.0.0.1", "localhost")
@@ -123,6 +123,7 @@ def test_robots_txt_is_obeyed_and_read_once_per_host(outlets: OutletSimulator):
     assert isinstance(refused, FetchFailed)
     assert "robots.txt of 127.0.0.1 does not allow factcheck" in str(refused)
     assert not refused.retryable
+    assert refused.kind == FailureKind.ROBOTS
     assert isinstance(allowed, FetchResult) and isinstance(again, FetchResult)
     assert outlets.requests.count("/robots.txt") == 1
     assert "/private/memo" not in outlets.requests
@@ -157,6 +158,7 @@ def test_retries_are_bounded(outlets: OutletSimulator):
     result = fetch_one(outlets.url("/down"), retries=2)
     assert isinstance(result, FetchFailed)
     assert "answered 500" in str(result) and result.retryable
+    assert result.kind == FailureKind.HTTP_STATUS
     assert outlets.requests.count("/down") == 3
 
 
@@ -173,8 +175,32 @@ def test_a_host_that_does_not_answer_in_time_is_an_error(outlets: OutletSimulato
     result = fetch_one(outlets.url("/slow"), timeout=0.2, retries=1)
     assert isinstance(result, FetchFailed)
     assert "did not answer within 0.2 seconds" in str(result) and result.retryable
+    assert result.kind == FailureKind.TIMEOUT
     assert outlets.requests.count("/slow") == 2
     assert time.monotonic() - started < 1.0
+
+
+def test_a_host_name_that_does_not_resolve_is_a_dns_failure():
+    # .invalid never resolves (RFC 6761): the resolver answers at once, with no network.
+    result = fetch_one("http://no-such-outlet.invalid/story")
+    assert isinstance(result, FetchError)
+    assert "no-such-outlet.invalid could not be found" in str(result)
+    assert result.kind == FailureKind.DNS
+
+
+def test_a_port_nobody_listens_on_is_a_connect_failure():
+    result = fetch_one(f"http://127.0.0.1:{free_port()}/story", retries=0)
+    assert isinstance(result, FetchFailed)
+    assert result.kind == FailureKind.CONNECT and result.retryable
+
+
+def test_a_robots_txt_that_cannot_be_read_is_a_robots_failure(outlets: OutletSimulator):
+    outlets.page("/robots.txt", "down", "text/plain", status=500)
+    outlets.page("/story", STORY)
+    result = fetch_one(outlets.url("/story"), retries=0)
+    assert isinstance(result, FetchFailed)
+    assert "does not fetch from a site whose rules it cannot read" in str(result)
+    assert result.kind == FailureKind.ROBOTS
 
 
 def test_a_conditional_request_reports_not_modified(outlets: OutletSimulator):
@@ -203,6 +229,7 @@ def test_a_redirect_to_a_private_address_is_refused(outlets: OutletSimulator):
     result = fetch_one(outlets.url("/moved"))
     assert isinstance(result, FetchError)
     assert "127.0.0.2 points to a private or local address" in str(result)
+    assert result.kind == FailureKind.REFUSED
     assert outlets.requests == ["/robots.txt", "/moved"]
 
 
@@ -211,6 +238,7 @@ def test_a_body_larger_than_the_cap_is_refused(outlets: OutletSimulator):
     result = fetch_one(outlets.url("/huge"), max_bytes=100_000)
     assert isinstance(result, FetchFailed)
     assert "larger than the limit of 100,000 bytes" in str(result)
+    assert result.kind == FailureKind.TOO_LARGE
 
 
 def test_a_type_factcheck_does_not_read_is_refused(outlets: OutletSimulator):
@@ -218,6 +246,7 @@ def test_a_type_factcheck_does_not_read_is_refused(outlets: OutletSimulator):
     result = fetch_one(outlets.url("/report.pdf"))
     assert isinstance(result, FetchFailed)
     assert "is application/pdf, not one of the types factcheck reads" in str(result)
+    assert result.kind == FailureKind.MALFORMED
 
 
 def test_loopback_is_refused_without_the_allow_list(outlets: OutletSimulator):

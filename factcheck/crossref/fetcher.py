@@ -41,6 +41,7 @@ from factcheck.net.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
     AsyncPinnedTransport,
+    FailureKind,
     FetchError,
     check_url,
 )
@@ -55,6 +56,7 @@ ROBOTS_TTL = 3600.0
 ROBOTS_CACHE_SIZE = 1000  # origins a worker process keeps rules for
 # RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
 ROBOTS_MAX_BYTES = 512 * 1024
+UNREACHABLE = frozenset({FailureKind.DNS, FailureKind.CONNECT, FailureKind.TIMEOUT})
 
 
 class FetchFailed(FetchError):
@@ -71,8 +73,9 @@ class FetchFailed(FetchError):
         retryable: bool = False,
         status: int = 0,
         retry_after: float | None = None,
+        kind: FailureKind = FailureKind.OTHER,
     ):
-        super().__init__(message)
+        super().__init__(message, kind=kind)
         self.url = url
         self.retryable = retryable
         self.status = status
@@ -233,7 +236,9 @@ class Fetcher:
             if robots and not await self._robots_allow(url):
                 host = urlsplit(url).hostname
                 raise FetchFailed(
-                    f"The robots.txt of {host} does not allow factcheck to fetch {url}.", url=url
+                    f"The robots.txt of {host} does not allow factcheck to fetch {url}.",
+                    url=url,
+                    kind=FailureKind.ROBOTS,
                 )
             answer = await self._get_with_retries(url, request, content_types, max_bytes)
             if not answer.response.has_redirect_location:
@@ -274,6 +279,7 @@ class Fetcher:
                 retryable=True,
                 status=error.status,
                 retry_after=error.retry_after,
+                kind=FailureKind.HTTP_STATUS,
             ) from error
         hold_off(
             _host(url),
@@ -305,10 +311,14 @@ class Fetcher:
                     f"{url} did not answer within {self.policy.timeout:g} seconds.",
                     url=url,
                     retryable=True,
+                    kind=FailureKind.TIMEOUT,
                 ) from error
             except httpx.NetworkError as error:
                 raise FetchFailed(
-                    f"{url} could not be reached ({error}).", url=url, retryable=True
+                    f"{url} could not be reached ({error}).",
+                    url=url,
+                    retryable=True,
+                    kind=FailureKind.CONNECT,
                 ) from error
             except httpx.HTTPError as error:
                 raise FetchFailed(f"{url} could not be fetched: {error}.", url=url) from error
@@ -364,6 +374,8 @@ class Fetcher:
                 "fetch from a site whose rules it cannot read.",
                 url=error.url,
                 retryable=error.retryable,
+                # A host that cannot be reached at all fails for that reason, not its rules.
+                kind=error.kind if error.kind in UNREACHABLE else FailureKind.ROBOTS,
             ) from error
         rules.parse(_whole_crawl_delays(result.text().splitlines()))
         return rules
@@ -453,6 +465,7 @@ def _check_status(
             retryable=status >= 500 or status == 429,
             status=status,
             retry_after=_retry_after(response) if status in (429, 503) else None,
+            kind=FailureKind.HTTP_STATUS,
         )
     content_type = _media_type(response)
     if content_types is not None and content_type not in content_types:
@@ -461,6 +474,7 @@ def _check_status(
             f"reads here ({', '.join(content_types)}).",
             url=url,
             status=status,
+            kind=FailureKind.MALFORMED,
         )
 
 
@@ -468,13 +482,17 @@ async def _read_capped(url: str, response: httpx.Response, max_bytes: int) -> by
     too_large = f"{url} is larger than the limit of {max_bytes:,} bytes."
     declared = response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchFailed(too_large, url=url, status=response.status_code)
+        raise FetchFailed(
+            too_large, url=url, status=response.status_code, kind=FailureKind.TOO_LARGE
+        )
     body = bytearray()
     # Decoded bytes are counted, so a small gzip bomb cannot expand past the cap.
     async for chunk in response.aiter_bytes():
         body.extend(chunk)
         if len(body) > max_bytes:
-            raise FetchFailed(too_large, url=url, status=response.status_code)
+            raise FetchFailed(
+                too_large, url=url, status=response.status_code, kind=FailureKind.TOO_LARGE
+            )
     return bytes(body)
 
 

@@ -4,6 +4,7 @@ re-checked at every hop, timeouts, a size cap and a content-type check."""
 from __future__ import annotations
 
 import asyncio
+import enum
 import ipaddress
 import socket
 import time
@@ -23,10 +24,42 @@ MAX_REDIRECTS = 5
 TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
+class FailureKind(enum.StrEnum):
+    """Why a fetch failed, in a word a program can count and a page can explain."""
+
+    DNS = "dns"  # the host name could not be found
+    CONNECT = "connect"  # no connection: refused, reset or unreachable
+    TIMEOUT = "timeout"
+    HTTP_STATUS = "http_status"  # the server answered with an error status
+    ROBOTS = "robots"  # robots.txt forbids the fetch, or could not be read
+    TOO_LARGE = "too_large"
+    MALFORMED = "malformed"  # an answer that cannot be read as what was asked for
+    REFUSED = "refused"  # an address factcheck does not fetch (private, not http)
+    OTHER = "other"
+
+
+FAILURE_LABELS = {
+    FailureKind.DNS: "host not found (DNS)",
+    FailureKind.CONNECT: "could not connect",
+    FailureKind.TIMEOUT: "timed out",
+    FailureKind.HTTP_STATUS: "HTTP error",
+    FailureKind.ROBOTS: "robots.txt",
+    FailureKind.TOO_LARGE: "too large",
+    FailureKind.MALFORMED: "unreadable answer",
+    FailureKind.REFUSED: "address refused",
+    FailureKind.OTHER: "failed",
+}
+
+
 class FetchError(UserError):
-    """A URL could not be fetched; the message is fit to show to the person who gave it."""
+    """A URL could not be fetched; the message is fit to show to the person who gave it,
+    `kind` says why in a word."""
 
     status_code = 422
+
+    def __init__(self, message: str, *, kind: FailureKind = FailureKind.OTHER) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -44,7 +77,7 @@ def _addresses(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise FetchError(f"The host {host} could not be found.") from error
+        raise FetchError(f"The host {host} could not be found.", kind=FailureKind.DNS) from error
     found = (ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos)
     return list(dict.fromkeys(found))  # once each, in the resolver's order of preference
 
@@ -56,7 +89,8 @@ def _public(host: str, addresses: Iterable[Address]) -> list[str]:
         if not address.is_global or address.is_multicast:
             raise FetchError(
                 f"{host} points to a private or local address ({address}); factcheck fetches "
-                "only public web pages."
+                "only public web pages.",
+                kind=FailureKind.REFUSED,
             )
         checked.append(str(address))
     return checked
@@ -68,7 +102,10 @@ def check_url(url: str, *, allow_hosts: Collection[str]) -> None:
     PinnedTransport.)"""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url!r} is not a web address (it must start with http:// or https://).")
+        raise FetchError(
+            f"{url!r} is not a web address (it must start with http:// or https://).",
+            kind=FailureKind.REFUSED,
+        )
     host = parts.hostname.lower()
     if host in allow_hosts:
         return
@@ -149,18 +186,26 @@ class _Deadline:
 
     def check(self, url: str) -> None:
         if time.monotonic() > self.ends_at:
-            raise FetchError(f"{url} did not arrive within {self.seconds:g} seconds.")
+            raise FetchError(
+                f"{url} did not arrive within {self.seconds:g} seconds.", kind=FailureKind.TIMEOUT
+            )
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
+        raise FetchError(
+            f"The page is larger than the {max_bytes // 1_048_576} MB limit.",
+            kind=FailureKind.TOO_LARGE,
+        )
     body = bytearray()
     for chunk in response.iter_bytes():
         body.extend(chunk)
         if len(body) > max_bytes:
-            raise FetchError(f"The page is larger than the {max_bytes // 1_048_576} MB limit.")
+            raise FetchError(
+                f"The page is larger than the {max_bytes // 1_048_576} MB limit.",
+                kind=FailureKind.TOO_LARGE,
+            )
         deadline.check(str(response.url))
     return bytes(body)
 
@@ -192,7 +237,13 @@ def fetch_page(
                         continue
                     return _page_from(response, url, max_bytes, within)
             except httpx.TimeoutException as error:
-                raise FetchError(f"{url} did not answer within {timeout:g} seconds.") from error
+                raise FetchError(
+                    f"{url} did not answer within {timeout:g} seconds.", kind=FailureKind.TIMEOUT
+                ) from error
+            except httpx.NetworkError as error:
+                raise FetchError(
+                    f"{url} could not be fetched: {error}.", kind=FailureKind.CONNECT
+                ) from error
             except httpx.HTTPError as error:
                 raise FetchError(f"{url} could not be fetched: {error}.") from error
     raise FetchError(f"{url} redirects more than {MAX_REDIRECTS} times.")
@@ -202,11 +253,15 @@ def _page_from(
     response: httpx.Response, url: str, max_bytes: int, deadline: _Deadline
 ) -> FetchedPage:
     if response.status_code >= 300:
-        raise FetchError(f"{url} answered {response.status_code} {response.reason_phrase}.")
+        raise FetchError(
+            f"{url} answered {response.status_code} {response.reason_phrase}.",
+            kind=FailureKind.HTTP_STATUS,
+        )
     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in TEXT_TYPES:
         raise FetchError(
-            f"{url} is {content_type or 'of an unknown type'}, not a web page or text."
+            f"{url} is {content_type or 'of an unknown type'}, not a web page or text.",
+            kind=FailureKind.MALFORMED,
         )
     body = _read_capped(response, max_bytes, deadline)
     encoding = response.charset_encoding or "utf-8"
