@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from factcheck.accounts.users import add_user
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gather import gather
-from factcheck.crossref.store import claim_to_check, start_gathering, store_evidence
+from factcheck.crossref.store import claim_to_check, start_gathering, store_gathered
 from factcheck.db import get_engine, session_scope
 from factcheck.models import Claim, ClaimStatus, Role
 from factcheck.outlets.registry import load_registry
@@ -48,7 +48,7 @@ def gather_all(database_url: str, claim_ids: list[int], registry, folder: Path) 
             wire_agencies=("Reuters", "AFP"),
         )
         with session_scope(database_url) as session:
-            store_evidence(session, claim_id, found)
+            store_gathered(session, claim_id, found)
 
 
 VERDICTS = {

@@ -247,6 +247,31 @@ class CrossReference(SQLModel, table=True):
     updated_at: datetime = _timestamp()
 
 
+class ClaimOutletOutcome(SQLModel, table=True):
+    """What searching one outlet for one claim came to (see crossref.outcomes): found,
+    nothing found, could not check (with each failure) or not searchable. Kept once per
+    (claim, outlet); a new gathering replaces it."""
+
+    __tablename__ = "claim_outlet_outcome"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "outlet", name="uq_claim_outlet_outcome_claim_outlet"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
+    outlet: str = Field(max_length=200)
+    outcome: str = Field(max_length=20)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    # {"routes": [...], "listings": n, "pages_read": n, "window": [from, to] or null}
+    searched: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # [{"url", "kind", "message"}], kind a net.fetch.FailureKind value
+    failures: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    depth: int = 0
+    checked_at: datetime = _timestamp()
+
+
 class Verdict(SQLModel, table=True):
     """One decision on a claim, kept after a reopen or an undo (which mark it)."""
 

@@ -17,7 +17,7 @@ from factcheck.crossref.store import (
     fail_gathering,
     return_to_waiting,
     start_gathering,
-    store_evidence,
+    store_gathered,
 )
 from factcheck.db import session_scope
 from tasks.app import GATHER_TASK, celery_app, live_registry, settings
@@ -50,7 +50,7 @@ def gather_crossrefs(*claim_ids: int) -> int:
     if not taken:
         return 0
     try:
-        evidence = gather_batch(
+        gathered = gather_batch(
             claims,
             registry=registry,
             policy=_policy(config),
@@ -62,8 +62,8 @@ def gather_crossrefs(*claim_ids: int) -> int:
         # head) instead of one per claim.
         with session_scope(config.database_url) as session:
             return sum(
-                len(store_evidence(session, claim_id, found))
-                for claim_id, found in zip(taken, evidence, strict=True)
+                len(store_gathered(session, claim_id, found))
+                for claim_id, found in zip(taken, gathered, strict=True)
             )
     except (DatabaseUnavailable, LimiterUnavailable):
         # Passing trouble: hand the claims back for the retry (or, failing that, the sweep).

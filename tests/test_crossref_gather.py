@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -51,7 +52,7 @@ def test_a_misquote_of_reuters_is_found_with_its_word_diff(world, tmp_path):
         registry=world,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ).evidence
 
     best = max((e for e in found if e.outlet == "Reuters"), key=lambda e: e.alignment.score)
     assert best.url.endswith("/reuters/nato-coalition")
@@ -70,7 +71,7 @@ def test_a_source_that_credits_another_outlet_is_followed_one_hop(world, tmp_pat
         registry=world,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ).evidence
 
     aljazeera = next(e for e in found if e.url.endswith("/aljazeera/nato-isil"))
     afp = [e for e in found if e.outlet == "AFP"]
@@ -88,12 +89,32 @@ def test_no_chain_is_followed_at_depth_zero(world, tmp_path):
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
         chain_depth=0,
-    )
+    ).evidence
     assert {e.outlet for e in found} == {"Al Jazeera"}
 
 
-def test_an_outlet_with_nothing_on_the_claim_says_no_matching_report(world, tmp_path):
-    found = gather(
+def outcomes_of(gathered) -> dict[str, object]:
+    return {outcome.outlet: outcome for outcome in gathered.outcomes}
+
+
+NATO_QUOTE = "“NATO as an institution will join the coalition,” one diplomat told Reuters."
+
+
+def test_an_outlet_whose_page_bears_on_the_claim_is_found(world, tmp_path):
+    gathered = gather(
+        claim(NATO_QUOTE, "Reuters"),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    reuters = outcomes_of(gathered)["Reuters"]
+    assert (reuters.outcome, reuters.failures) == ("found", ())
+    assert reuters.reason == "1 page bears on the claim."
+    assert reuters.searched.listings == 1 and reuters.searched.pages_read >= 1
+
+
+def test_an_outlet_searched_with_nothing_on_the_claim_is_nothing_found(world, tmp_path):
+    gathered = gather(
         claim(
             "The city council approved a new budget for public libraries on Monday.",
             "AFP",
@@ -103,7 +124,124 @@ def test_an_outlet_with_nothing_on_the_claim_says_no_matching_report(world, tmp_
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
     )
-    assert found and all(e.hints[0] in ("no matching report", "mentions") for e in found)
+    afp = outcomes_of(gathered)["AFP"]
+    assert afp.outcome == "nothing_found" and afp.failures == ()
+    assert afp.searched.routes == (world.get("AFP").feeds[0],)
+    assert afp.searched.listings == 1
+    assert "none bears on the claim" in afp.reason
+    # Only pages read are evidence: no row stands for "searched, nothing found".
+    assert all(e.result is not None for e in gathered.evidence)
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "said"),
+    [
+        ({"status": 404}, "http_status", "answered 404"),
+        ({"status": 200, "content_type": "application/rss+xml"}, "malformed", "feed"),
+        ({"status": 200, "delay": 1.5}, "timeout", "did not answer within"),
+    ],
+)
+def test_an_outlet_whose_feed_fails_could_not_be_checked(
+    world, outlets, tmp_path, answer, kind, said
+):
+    status = answer["status"]
+    outlets.page(
+        "/reuters/feed.xml",
+        "<rss><channel><item>unclosed" if status == 200 else "gone",
+        content_type=answer.get("content_type", "application/rss+xml"),
+        status=status,
+        delay=answer.get("delay", 0.0),
+    )
+    gathered = gather(
+        claim(NATO_QUOTE, "Reuters"),
+        registry=world,
+        policy=replace(POLICY, timeout=0.5, retries=0),
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    reuters = outcomes_of(gathered)["Reuters"]
+    assert reuters.outcome == "could_not_check"
+    [failure] = reuters.failures
+    assert (failure.url, failure.kind) == (world.get("Reuters").feeds[0], kind)
+    assert said in failure.message.lower() or said in failure.message
+    assert reuters.reason.startswith("1 request failed: ")
+    assert gathered.evidence == []
+
+
+def test_an_outlet_whose_host_does_not_resolve_could_not_be_checked_for_dns(world, tmp_path):
+    registry_file = tmp_path / "unresolvable.toml"
+    registry_file.write_text(
+        """
+[[outlets]]
+name = "Gazette"
+domains = ["gazette.invalid"]
+feeds = ["https://gazette.invalid/feed.xml"]
+""",
+        encoding="utf-8",
+    )
+    gathered = gather(
+        claim(NATO_QUOTE, "Gazette"),
+        registry=load_registry(registry_file),
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    gazette = outcomes_of(gathered)["Gazette"]
+    assert gazette.outcome == "could_not_check"
+    assert [f.kind for f in gazette.failures] == ["dns"]
+    assert "host not found (DNS)" in gazette.reason
+
+
+def test_an_outlet_with_no_route_and_no_link_is_not_searchable(tmp_path):
+    registry_file = tmp_path / "routeless.toml"
+    registry_file.write_text(
+        '[[outlets]]\nname = "Gazette"\ndomains = ["gazette.invalid"]\n', encoding="utf-8"
+    )
+    gathered = gather(
+        claim(NATO_QUOTE, "Gazette"),
+        registry=load_registry(registry_file),
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    gazette = outcomes_of(gathered)["Gazette"]
+    assert gazette.outcome == "not_searchable"
+    assert gazette.searched.routes == () and gazette.failures == ()
+    assert "no feed, sitemap or search page of Gazette" in gazette.reason
+
+
+def test_a_link_in_the_article_makes_an_outlet_without_routes_searchable(outlets, tmp_path):
+    outlets.page("/gazette/story", crossref_world.REUTERS_STORY)
+    registry_file = tmp_path / "routeless.toml"
+    registry_file.write_text(
+        '[[outlets]]\nname = "Gazette"\ndomains = ["127.0.0.1"]\n', encoding="utf-8"
+    )
+    gathered = gather(
+        claim(
+            NATO_QUOTE,
+            "Gazette",
+            article_html=f'<p>As <a href="{outlets.url("/gazette/story")}">reported</a></p>',
+        ),
+        registry=load_registry(registry_file),
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    gazette = outcomes_of(gathered)["Gazette"]
+    assert gazette.outcome == "found"
+    assert gazette.searched.routes == ("links in the article",)
+
+
+def test_each_outlet_of_the_citation_chain_has_its_outcome(world, tmp_path):
+    gathered = gather(
+        claim(
+            "It includes the accession of NATO to the global coalition against IS [Daesh].”",
+            "Al Jazeera",
+            speaker="One diplomatic source",
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    outcomes = outcomes_of(gathered)
+    assert (outcomes["Al Jazeera"].depth, outcomes["AFP"].depth) == (0, 1)
+    assert outcomes["AFP"].outcome == "found"
 
 
 def test_an_unreachable_page_is_recorded_as_a_failed_fetch(world, outlets, tmp_path):
@@ -116,7 +254,7 @@ def test_an_unreachable_page_is_recorded_as_a_failed_fetch(world, outlets, tmp_p
         registry=world,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ).evidence
     failed = next(e for e in found if e.url.endswith("/reuters/nato-coalition"))
     assert failed.hints == ("fetch failed",) and "404" in failed.error
 
@@ -151,12 +289,12 @@ def test_feed_links_off_the_outlets_site_are_not_taken_as_its_evidence(world, ou
         registry=world,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ).evidence
     assert all("198.51.100.7" not in e.url for e in found)
 
 
 def test_claims_gathered_together_fetch_a_feed_and_a_page_they_share_once(world, outlets, tmp_path):
-    found, differs = gather_batch(
+    found, differs = (gathered.evidence for gathered in gather_batch(
         [
             claim(
                 "“NATO as an institution will join the coalition,” a diplomat told Reuters.",
@@ -171,7 +309,7 @@ def test_claims_gathered_together_fetch_a_feed_and_a_page_they_share_once(world,
         registry=world,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ))
 
     assert outlets.requests.count("/reuters/feed.xml") == 1
     assert outlets.requests.count("/reuters/nato-coalition") == 1
@@ -198,7 +336,7 @@ def test_a_page_that_changed_since_it_was_read_is_aligned_on_its_new_text(world,
     def story_hint() -> str:
         found = gather(
             quote, registry=world, policy=POLICY, archive=WarcArchive(tmp_path / "archive")
-        )
+        ).evidence
         return next(e for e in found if e.url.endswith("/reuters/nato-coalition")).hints[0]
 
     assert story_hint() == "no matching report"
@@ -256,7 +394,7 @@ def test_a_sitemap_index_leads_to_its_gzipped_child_sitemap_within_the_window(ou
         registry=registry,
         policy=POLICY,
         archive=WarcArchive(tmp_path / "archive"),
-    )
+    ).evidence
 
     assert any(e.url.endswith("/reuters/nato-coalition") and e.source == "sitemap" for e in found)
     assert "/reuters/sitemap-2017-05.xml.gz" in outlets.requests

@@ -17,7 +17,7 @@ from factcheck.crossref.store import (
     claim_to_check,
     retry_gathering,
     start_gathering,
-    store_evidence,
+    store_gathered,
 )
 from factcheck.models import Claim, CrossReference, CrossrefState, aware
 from factcheck.outlets.registry import load_registry
@@ -43,8 +43,8 @@ def gather_and_store(session: Session, claim_id: int, registry, archive: WarcArc
     assert start_gathering(session, claim_id)
     session.commit()
     claim = claim_to_check(session, claim_id)
-    found = gather(claim, registry=registry, policy=POLICY, archive=archive)
-    assert store_evidence(session, claim_id, found)
+    gathered = gather(claim, registry=registry, policy=POLICY, archive=archive)
+    assert store_gathered(session, claim_id, gathered)
     session.commit()
 
 

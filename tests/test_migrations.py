@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
-from sqlmodel import SQLModel
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel
 
 from factcheck import models  # noqa: F401  (registers the tables)
 from factcheck.db import get_engine
 from factcheck.migrate import alembic_config, upgrade_database
+from factcheck.models import CrossReference
 from tests.harness import Stack, make_stack
+from tests.helpers import NOW, split_now
+
+DEMO = Path(__file__).parent / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
 
 
 def differences(connection) -> list:
@@ -43,5 +50,60 @@ def test_migrations_go_down_to_nothing_and_up_again(tmp_path):
         upgrade_database(fresh.settings.database_url)
         with get_engine(fresh.settings.database_url).connect() as connection:
             assert differences(connection) == []
+    finally:
+        fresh.close()
+
+
+def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
+    """0011: an outlet with a bearing page is found; a failed fetch, or only the row that
+    stood for "searched, nothing matched" (no request, no error), could not be checked;
+    pages read with nothing bearing are nothing found. The stand-in rows go."""
+    fresh = make_stack(tmp_path)
+    url = fresh.settings.database_url
+    try:
+        command.downgrade(alembic_config(url), "0010")
+        engine = get_engine(url)
+        fetched = NOW - timedelta(hours=1)
+        rows = [
+            # claim, outlet, url, source, hint, status, fetched, error
+            (0, "Reuters", "https://r.example/story", "feed", "quote found", 200, fetched, None),
+            (0, "Reuters", "https://r.example/weather", "feed", "no matching report", 200,
+             fetched, None),
+            (1, "AFP", "https://a.example/sitemap.xml", "search", "no matching report",
+             None, None, None),
+            (2, "AFP", "https://a.example/gone", "feed", "fetch failed", None, None,
+             "https://a.example/gone answered 404 Not Found."),
+            (3, "BBC", "https://b.example/other", "feed", "no matching report", 200, fetched,
+             None),
+        ]
+        with Session(engine) as session:
+            article = split_now(session, DEMO.read_text(encoding="utf-8"))
+            claim_ids = [claim.id for claim in article.claims][:4]
+            for place, outlet, page, source, hint, status, when, error in rows:
+                session.add(
+                    CrossReference(
+                        claim_id=claim_ids[place], outlet=outlet, url=page, source=source,
+                        hint=hint, hints=[hint], http_status=status, fetched_at=when,
+                        error=error,
+                    )
+                )
+            session.commit()
+        upgrade_database(url)
+        with engine.connect() as connection:
+            outcomes = {
+                row.claim_id: row
+                for row in connection.execute(text("SELECT * FROM claim_outlet_outcome"))
+            }
+            pages = connection.execute(text("SELECT url FROM cross_reference")).scalars().all()
+        assert [outcomes[claim_id].outcome for claim_id in claim_ids] == [
+            "found",
+            "could_not_check",
+            "could_not_check",
+            "nothing_found",
+        ]
+        assert "Gather again to check" in outcomes[claim_ids[1]].reason
+        assert "answered 404" in outcomes[claim_ids[2]].reason
+        assert "https://a.example/sitemap.xml" not in pages
+        assert "https://a.example/gone" in pages and len(pages) == 4
     finally:
         fresh.close()

@@ -29,7 +29,7 @@ from factcheck.crossref.discover import (
     rank_candidates,
     search_results,
 )
-from factcheck.crossref.feeds import FeedError, parse_feed, parse_sitemap
+from factcheck.crossref.feeds import SITEMAP_WINDOW, FeedError, parse_feed, parse_sitemap
 from factcheck.crossref.fetcher import (
     GZIP_TYPES,
     FetchFailed,
@@ -38,11 +38,20 @@ from factcheck.crossref.fetcher import (
     FetchResult,
     fetch_all,
 )
-from factcheck.net.fetch import FetchError
+from factcheck.crossref.outcomes import (
+    Failure,
+    OutletOutcome,
+    Searched,
+    date_window,
+    decide_outcome,
+    meaning_of,
+)
+from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet, Registry
 
 PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
 CITATION = "citation"
+ARTICLE_LINKS = "links in the article"  # the route of pages the article itself links to
 # Pages read for alignment (text, passages and their words), kept by each worker process
 # by URL and SHA-256 of the body, so that later batches aligning claims with a page read
 # it once. Bounded by memory: a read page takes about 45 bytes per character of its text
@@ -82,8 +91,7 @@ class ClaimInArticle:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One page of an outlet considered for the claim, or the record that the outlet was
-    searched and offered nothing (`alignment.hint == NO_MATCHING_REPORT`, no `result`)."""
+    """One page of an outlet fetched for the claim: read and aligned, or failed (`error`)."""
 
     outlet: str
     url: str
@@ -96,12 +104,22 @@ class Evidence:
     archived: ArchivedRecord | None = None
     alignment: Alignment | None = None
     error: str | None = None
+    error_kind: str | None = None  # a FailureKind value, with `error`
 
     @property
     def hints(self) -> tuple[str, ...]:
         if self.error:
             return ("fetch failed",)
         return self.alignment.hints if self.alignment else (NO_MATCHING_REPORT,)
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What gathering found for one claim: the pages fetched, and one outcome for each
+    outlet searched (the citation chain's outlets included)."""
+
+    evidence: list[Evidence]
+    outcomes: list[OutletOutcome]
 
 
 @dataclass
@@ -112,6 +130,16 @@ class _Search:
     parent_url: str | None
     candidates: list[Candidate] = field(default_factory=list)
     consulted: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    listings_read: int = 0
+    candidates_from_links: bool = False
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The routes asked: the article's links to the outlet (searches of the first hop
+        start from them), then each feed, sitemap and search page."""
+        links = (ARTICLE_LINKS,) if self.depth == 0 and self.candidates_from_links else ()
+        return (*links, *dict.fromkeys(self.consulted))
 
 
 def outlets_to_search(
@@ -150,21 +178,18 @@ def _read_discovery(
     search: _Search, url: str, kind: str, result: FetchResult, claim: ClaimInArticle
 ) -> tuple[list[Candidate], list[str]]:
     """The outlet's candidates a feed, sitemap or search page lists, and the child
-    sitemaps a sitemap index names (to read in turn)."""
+    sitemaps a sitemap index names (to read in turn); FeedError when it cannot be read."""
     children: list[str] = []
-    try:
-        if kind == "feed":
-            found = parse_feed(result.body, feed_url=url)
-        elif kind in ("sitemap", "child sitemap"):
-            sitemap = parse_sitemap(result.body, around=claim.published, sitemap_url=url)
-            found = sitemap.candidates
-            # An index names sitemaps, not other indexes (the protocol): one level down.
-            if kind == "sitemap":
-                children = [c for c in sitemap.sitemaps if on_outlet(c, search.outlet)]
-        else:
-            found = search_results(result.text(), search.outlet, search_url=url)
-    except FeedError:
-        return [], []  # one unreadable feed does not stop the others; the outlet may still match
+    if kind == "feed":
+        found = parse_feed(result.body, feed_url=url)
+    elif kind in ("sitemap", "child sitemap"):
+        sitemap = parse_sitemap(result.body, around=claim.published, sitemap_url=url)
+        found = sitemap.candidates
+        # An index names sitemaps, not other indexes (the protocol): one level down.
+        if kind == "sitemap":
+            children = [c for c in sitemap.sitemaps if on_outlet(c, search.outlet)]
+    else:
+        found = search_results(result.text(), search.outlet, search_url=url)
     return _on_outlet_only(found, search.outlet), children
 
 
@@ -196,26 +221,39 @@ def _discover(
     _read_all(children, claims, policy)
 
 
+_Listing = tuple[list[Candidate], list[str]]  # a listing's candidates and child sitemaps
+
+
 def _read_all(
     asked: list[tuple[_Search, str, str]], claims: Sequence[ClaimInArticle], policy: FetchPolicy
 ) -> list[tuple[_Search, str, str]]:
     """Fetch and read what the searches asked for, each URL once; the child sitemaps
     that sitemap indexes named, to read next."""
     fetched = _fetch_once((url for _search, url, _kind in asked), policy)
-    read: dict[tuple[str, str, str, datetime | None], tuple[list[Candidate], list[str]]] = {}
+    read: dict[tuple[str, str, str, datetime | None], _Listing | FeedError] = {}
     children: list[tuple[_Search, str, str]] = []
     for search, url, kind in asked:
         search.consulted.append(url)
         outcome = fetched[url]
         if isinstance(outcome, FetchError):
+            search.failures.append(Failure(url, outcome.kind.value, str(outcome)))
             continue
         claim = claims[search.claim]
         # A sitemap is read around the claim's date; a feed or search page the same for all.
         dated = claim.published if "sitemap" in kind else None
         key = (url, kind, search.outlet.name, dated)
         if key not in read:
-            read[key] = _read_discovery(search, url, kind, outcome, claim)
-        found, child_sitemaps = read[key]
+            try:
+                read[key] = _read_discovery(search, url, kind, outcome, claim)
+            except FeedError as error:
+                read[key] = error
+        listing = read[key]
+        if isinstance(listing, FeedError):
+            # One unreadable listing does not stop the others; the outcome names it.
+            search.failures.append(Failure(url, FailureKind.MALFORMED.value, str(listing)))
+            continue
+        search.listings_read += 1
+        found, child_sitemaps = listing
         search.candidates += found
         children += [(search, child, "child sitemap") for child in child_sitemaps]
     return children
@@ -321,7 +359,7 @@ def _evidence_from_page(
         "published": candidate.published,
     }
     if isinstance(outcome, FetchError):
-        return Evidence(**common, error=str(outcome))
+        return Evidence(**common, error=str(outcome), error_kind=outcome.kind.value)
     alignment = align(
         claim.text,
         pages.read(outcome),
@@ -340,9 +378,9 @@ def _gather_level(
     registry: Registry,
     policy: FetchPolicy,
     archive: WarcArchive,
-) -> list[list[Evidence]]:
-    """One hop of the citation chain for every claim of the batch: the evidence found
-    for each claim, in the batch's order."""
+) -> list[Gathered]:
+    """One hop of the citation chain for every claim of the batch: what was found for
+    each claim, in the batch's order."""
     _discover(searches, claims, policy)
     ranked = [
         (search, ranked.candidate)
@@ -357,20 +395,41 @@ def _gather_level(
     known = {page.url: page for claim in claims for page in claim.known_pages}
     pages = _Pages(archive)
     fetched = _fetch_pages([candidate.url for _search, candidate in ranked], known, pages, policy)
-    evidence: list[list[Evidence]] = [[] for _claim in claims]
+    gathered = [Gathered([], []) for _claim in claims]
+    by_search: dict[int, list[Evidence]] = {id(search): [] for search in searches}
     for search, candidate in ranked:
         claim = claims[search.claim]
-        evidence[search.claim].append(
-            _evidence_from_page(search, candidate, fetched[candidate.url], claim, pages, registry)
+        found = _evidence_from_page(
+            search, candidate, fetched[candidate.url], claim, pages, registry
         )
+        gathered[search.claim].evidence.append(found)
+        by_search[id(search)].append(found)
     for search in searches:
-        found = evidence[search.claim]
-        if not any(e.outlet == search.outlet.name for e in found):
-            where = search.consulted[0] if search.consulted else f"outlet:{search.outlet.name}"
-            found.append(
-                Evidence(search.outlet.name, where, "search", search.depth, search.parent_url)
-            )
-    return evidence
+        outcome = _outcome(search, by_search[id(search)], claims[search.claim])
+        gathered[search.claim].outcomes.append(outcome)
+    return gathered
+
+
+def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -> OutletOutcome:
+    read = [found for found in evidence if found.error is None]
+    failed = [
+        Failure(found.url, found.error_kind or FailureKind.OTHER.value, found.error)
+        for found in evidence
+        if found.error is not None
+    ]
+    searched = Searched(
+        routes=search.routes,
+        listings=search.listings_read,
+        pages_read=len(read),
+        window=date_window(claim.published, SITEMAP_WINDOW) if search.outlet.sitemaps else None,
+    )
+    return decide_outcome(
+        search.outlet.name,
+        searched=searched,
+        meanings=[meaning_of(found.hints) for found in read],
+        failures=[*search.failures, *failed],
+        depth=search.depth,
+    )
 
 
 def gather(
@@ -381,9 +440,9 @@ def gather(
     archive: WarcArchive,
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
-) -> list[Evidence]:
-    """Every page considered for one claim: `gather_batch` of a batch of one."""
-    [evidence] = gather_batch(
+) -> Gathered:
+    """What gathering finds for one claim: `gather_batch` of a batch of one."""
+    [gathered] = gather_batch(
         [claim],
         registry=registry,
         policy=policy,
@@ -391,7 +450,7 @@ def gather(
         wire_agencies=wire_agencies,
         chain_depth=chain_depth,
     )
-    return evidence
+    return gathered
 
 
 def gather_batch(
@@ -402,8 +461,8 @@ def gather_batch(
     archive: WarcArchive,
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
-) -> list[list[Evidence]]:
-    """For each claim, every page considered for it, best evidence per outlet included,
+) -> list[Gathered]:
+    """For each claim, every page fetched for it and the outcome of each outlet searched,
     following citation chains (a source crediting another outlet) up to `chain_depth`
     hops. Claims gathered together (the claims of an article, say) share what they would
     each fetch: a feed, sitemap or page that several of them need is fetched, archived
@@ -412,21 +471,22 @@ def gather_batch(
     searched = [set[str]() for _claim in claims]
     for search in searches:
         searched[search.claim].add(search.outlet.name)
-    evidence: list[list[Evidence]] = [[] for _claim in claims]
+    gathered = [Gathered([], []) for _claim in claims]
     for depth in range(chain_depth + 1):
         if not searches:
             break
         level = _gather_level(searches, claims, registry=registry, policy=policy, archive=archive)
         searches = []
         for index, found in enumerate(level):
-            evidence[index] += found
-            for item in found:
+            gathered[index].evidence.extend(found.evidence)
+            gathered[index].outcomes.extend(found.outcomes)
+            for item in found.evidence:
                 for name in item.alignment.credited_to if item.alignment else ():
                     outlet = registry.get(name)
                     if outlet and name not in searched[index] and depth < chain_depth:
                         searched[index].add(name)
                         searches.append(_Search(index, outlet, depth + 1, item.url))
-    return evidence
+    return gathered
 
 
 def _first_searches(
@@ -442,5 +502,7 @@ def _first_searches(
             key = (page, claim.article_url, outlet.name)
             if key not in links:
                 links[key] = links_to(page, outlet, base_url=claim.article_url)
-            searches.append(_Search(index, outlet, 0, None, list(links[key])))
+            search = _Search(index, outlet, 0, None, list(links[key]))
+            search.candidates_from_links = bool(links[key])
+            searches.append(search)
     return searches

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,10 +13,18 @@ from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.archive import ArchivedRecord, RecordLocator
-from factcheck.crossref.gather import ClaimInArticle, Evidence, KnownPage
+from factcheck.crossref.gather import ClaimInArticle, Evidence, Gathered, KnownPage
+from factcheck.crossref.outcomes import OUTCOMES, OutletOutcome
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
-from factcheck.models import Article, Claim, CrossReference, CrossrefState, utcnow
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimOutletOutcome,
+    CrossReference,
+    CrossrefState,
+    utcnow,
+)
 
 
 def _transition(
@@ -126,12 +134,11 @@ def _row_values(found: Evidence) -> dict[str, Any]:
     }
 
 
-def store_evidence(
-    session: Session, claim_id: int, evidence: list[Evidence]
-) -> list[CrossReference]:
-    """Keep what was found, updating the rows of pages seen before and removing those
-    this gathering no longer found, and mark the claim's gathering done, with its audit
-    event. Nothing is kept when the sweep gave this run up meanwhile (its rerun owns it)."""
+def store_gathered(session: Session, claim_id: int, gathered: Gathered) -> list[CrossReference]:
+    """Keep what was found: the pages (updating the rows of pages seen before and removing
+    those this gathering no longer found) and each outlet's outcome; mark the claim's
+    gathering done, with its audit event. Nothing is kept when the sweep gave this run up
+    meanwhile (its rerun owns it)."""
     if not _transition(
         session,
         claim_id,
@@ -139,6 +146,26 @@ def store_evidence(
         where=Claim.crossref_state == CrossrefState.RUNNING,
     ):
         return []
+    rows = _store_pages(session, claim_id, gathered.evidence)
+    _store_outcomes(session, claim_id, gathered.outcomes)
+    record_event(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="crossref.run",
+        object_type="claim",
+        object_id=claim_id,
+        after={
+            "pages": len(gathered.evidence),
+            "hints": sorted({e.hints[0] for e in gathered.evidence}),
+            "outcomes": outcome_counts(o.outcome for o in gathered.outcomes),
+        },
+    )
+    return rows
+
+
+def _store_pages(
+    session: Session, claim_id: int, evidence: list[Evidence]
+) -> list[CrossReference]:
     found_urls = {found.url for found in evidence}
     for stale in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id)):
         if stale.url not in found_urls:
@@ -154,15 +181,53 @@ def store_evidence(
             setattr(row, name, value)
         session.add(row)
         rows[found.url] = row
-    record_event(
-        session,
-        actor=SYSTEM_ACTOR,
-        action="crossref.run",
-        object_type="claim",
-        object_id=claim_id,
-        after={"pages": len(evidence), "hints": sorted({e.hints[0] for e in evidence})},
-    )
     return list(rows.values())
+
+
+def _store_outcomes(session: Session, claim_id: int, outcomes: list[OutletOutcome]) -> None:
+    kept = {
+        row.outlet: row
+        for row in session.exec(
+            select(ClaimOutletOutcome).where(ClaimOutletOutcome.claim_id == claim_id)
+        )
+    }
+    now = utcnow()
+    for outcome in outcomes:
+        row = kept.pop(outcome.outlet, None) or ClaimOutletOutcome(
+            claim_id=claim_id, outlet=outcome.outlet, outcome=outcome.outcome, reason=""
+        )
+        row.outcome = outcome.outcome
+        row.reason = outcome.reason
+        row.searched = outcome.searched.as_dict()
+        row.failures = outcome.failures_as_dicts()
+        row.depth = outcome.depth
+        row.checked_at = now
+        session.add(row)
+    for no_longer_searched in kept.values():
+        session.delete(no_longer_searched)
+
+
+def outcome_counts(outcomes: Iterable[str]) -> dict[str, int]:
+    """How many outlets came to each outcome, every outcome named."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for outcome in outcomes:
+        counts[outcome] += 1
+    return counts
+
+
+def claim_outcomes(session: Session, claim_ids: list[int]) -> dict[int, list[ClaimOutletOutcome]]:
+    """Each claim's outlet outcomes, the cited outlets (depth 0) first, then by name."""
+    found: dict[int, list[ClaimOutletOutcome]] = {claim_id: [] for claim_id in claim_ids}
+    if not claim_ids:
+        return found
+    rows = session.exec(
+        select(ClaimOutletOutcome)
+        .where(col(ClaimOutletOutcome.claim_id).in_(claim_ids))
+        .order_by(ClaimOutletOutcome.depth, ClaimOutletOutcome.outlet)
+    )
+    for row in rows:
+        found[row.claim_id].append(row)
+    return found
 
 
 def return_to_waiting(session: Session, claim_id: int) -> None:
