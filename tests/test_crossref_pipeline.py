@@ -12,9 +12,10 @@ from sqlmodel import Session, func, select
 
 from factcheck.cli import main
 from factcheck.db import get_engine
-from factcheck.models import Claim, CrossReference, CrossrefState
+from factcheck.models import AuditEvent, Claim, CrossReference, CrossrefState
 from tests import crossref_world
 from tests.harness import Stack, WorkerProcess, make_stack, wait_for
+from tests.helpers import split_now
 from tests.test_pipeline import submit, web_client
 
 pytestmark = pytest.mark.worker
@@ -105,6 +106,7 @@ def test_the_crossref_command_gathers_again_and_show_lists_the_sources(world_sta
     assert again.exit_code == 0, again.output
     assert f"article {article_id}: 17 claims sent to be cross-referenced" in again.output
     assert "17 gathered, 0 failed" in again.output
+    assert re.search(r"outlets: [1-9]\d* found, \d+ nothing found, 0 could not check", again.output)
     shown = CliRunner().invoke(
         main, ["show", str(article_id), "--format", "json"], env=world_stack.env
     )
@@ -116,9 +118,93 @@ def test_the_crossref_command_gathers_again_and_show_lists_the_sources(world_sta
     assert reuters["published"].startswith("2017-05-25")
     assert len(reuters["sha256"]) == 64 and reuters["fetched_at"]
     assert "NATO as an institution will join the coalition" in reuters["passage"]
+    outcome = next(o for o in quote["outlet_outcomes"] if o["outlet"] == "Reuters")
+    assert (outcome["outcome"], outcome["failures"]) == ("found", [])
+    assert outcome["searched"]["routes"] and outcome["searched"]["pages_read"] >= 1
+    assert outcome["checked_at"]
 
 
 def test_the_crossref_command_names_an_article_that_does_not_exist(world_stack):
     result = CliRunner().invoke(main, ["crossref", "424242"], env=world_stack.env)
     assert result.exit_code == 1
     assert "There is no article 424242." in result.output
+
+
+OFFLINE_OUTLETS = """
+[[outlets]]
+name = "Reuters"
+aliases = ["Reuters news agency", "Thomson Reuters"]
+domains = ["reuters.com"]
+feeds = ["https://feeds.reuters.invalid/world.xml"]
+sitemaps = ["https://www.reuters.invalid/sitemap_index.xml"]
+
+[[outlets]]
+name = "AFP"
+aliases = ["Agence France-Presse", "AFP news agency"]
+domains = ["afp.com"]
+feeds = ["https://www.afp.invalid/en/rss"]
+
+[[outlets]]
+name = "Al Jazeera"
+aliases = ["Al Jazeera English", "Aljazeera"]
+domains = ["aljazeera.com"]
+search_url = "https://www.aljazeera.invalid/search/{query}"
+"""
+
+
+def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_path, demo_text):
+    """The outlets' hosts do not resolve (.invalid never does, as no host does offline):
+    no claim reads "nothing found", each failure names DNS, and the CLI says so."""
+    outlets_file = tmp_path / "offline.toml"
+    outlets_file.write_text(OFFLINE_OUTLETS, encoding="utf-8")
+    stack = make_stack(
+        tmp_path,
+        FACTCHECK_CROSSREF="1",
+        FACTCHECK_OUTLETS_FILE=str(outlets_file),
+        FACTCHECK_WIRE_AGENCIES="Reuters,AFP",
+    )
+    worker = WorkerProcess(stack, tmp_path / "worker.log").start()
+    try:
+        article_id = submit(web_client(stack), demo_text)
+        wait_for(lambda: gathered(stack), timeout=90)
+        shown = CliRunner().invoke(
+            main, ["show", str(article_id), "--format", "json"], env=stack.env
+        )
+        outcomes = [o for c in json.loads(shown.output)["claim_list"] for o in c["outlet_outcomes"]]
+        assert {o["outlet"] for o in outcomes} >= {"Reuters", "AFP", "Al Jazeera"}
+        assert {o["outcome"] for o in outcomes} == {"could_not_check"}
+        assert all(f["kind"] == "dns" for o in outcomes for f in o["failures"])
+        assert all("host not found (DNS)" in o["reason"] for o in outcomes)
+        assert references(stack) == []
+
+        again = CliRunner().invoke(
+            main, ["crossref", str(article_id), "--wait", "--timeout", "90"], env=stack.env
+        )
+        assert again.exit_code == 1, again.output
+        assert f", 0 nothing found, {len(outcomes)} could not check" in again.output
+    finally:
+        worker.stop()
+        stack.close()
+
+
+def test_the_crossref_command_waits_for_a_gathering_under_way_instead_of_starting_another(
+    tmp_path, demo_text
+):
+    stack = make_stack(tmp_path, FACTCHECK_CROSSREF="1")
+    try:
+        with Session(get_engine(stack.settings.database_url)) as db:
+            article_id = split_now(db, demo_text).id
+        # No worker: the claims wait to be gathered, as behind a busy queue.
+        result = CliRunner().invoke(
+            main, ["crossref", str(article_id), "--wait", "--timeout", "0.5"], env=stack.env
+        )
+        assert result.exit_code == 1
+        assert "17 claims are being cross-referenced already" in result.output
+        assert "not every claim was gathered within 0.5 s" in result.output
+        with Session(get_engine(stack.settings.database_url)) as db:
+            retried = db.exec(
+                select(func.count()).where(AuditEvent.action == "crossref.retry")
+            ).one()
+        assert retried == 0
+    finally:
+        stack.close()

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from factcheck.models import Article, Claim, ClaimStatus, CrossReference
+from factcheck.crossref.store import claim_outcomes
+from factcheck.models import Article, Claim, ClaimOutletOutcome, ClaimStatus, CrossReference
 from factcheck.review.rules import ClaimRecord
 
 
@@ -78,6 +79,24 @@ def crossref_detail(ref: CrossReference) -> dict[str, Any]:
     }
 
 
+def outcome_detail(row: ClaimOutletOutcome) -> dict[str, Any]:
+    """What searching one outlet for the claim came to (see crossref.outcomes)."""
+    return {
+        "outlet": row.outlet,
+        "outcome": row.outcome,
+        "reason": row.reason,
+        "searched": {
+            "routes": row.searched.get("routes", []),
+            "listings": row.searched.get("listings", 0),
+            "pages_read": row.searched.get("pages_read", 0),
+            "window": row.searched.get("window"),
+        },
+        "failures": row.failures,
+        "depth": row.depth,
+        "checked_at": _iso(row.checked_at),
+    }
+
+
 def article_detail(session: Session, article: Article) -> dict[str, Any]:
     summary = article_summary(article, claim_counts(session, [article.id])[article.id])
     found: dict[int, list[dict[str, Any]]] = {}
@@ -92,6 +111,7 @@ def article_detail(session: Session, article: Article) -> dict[str, Any]:
         )
     ):
         found.setdefault(ref.claim_id, []).append(crossref_detail(ref))
+    outcomes = claim_outcomes(session, [claim.id for claim in article.claims])
     return {
         **summary,
         "publisher": article.publisher,
@@ -102,6 +122,7 @@ def article_detail(session: Session, article: Article) -> dict[str, Any]:
                 **claim_detail(ClaimRecord.of(claim)),
                 "crossref_state": claim.crossref_state.value,
                 "cross_references": found.get(claim.id, []),
+                "outlet_outcomes": [outcome_detail(row) for row in outcomes[claim.id]],
             }
             for claim in article.claims
         ],

@@ -9,7 +9,13 @@ import click
 
 from factcheck.cli.common import cli_settings
 from factcheck.config import Settings
-from factcheck.crossref.store import gathering_settled, regather_article
+from factcheck.crossref.outcomes import COULD_NOT_CHECK, OUTCOME_LABELS
+from factcheck.crossref.store import (
+    gathering_settled,
+    gathering_under_way,
+    outcomes_of_claims,
+    regather_article,
+)
 from factcheck.db import session_scope
 from factcheck.errors import UserError
 from tasks.app import make_celery
@@ -22,25 +28,38 @@ from tasks.crossrefs import dispatch_gathering
 @click.option("--timeout", type=float, default=600.0, show_default=True)
 def crossref(article_id: int, wait: bool, timeout: float) -> None:
     """Gather the cross-references of ARTICLE_ID's claims again (pages fetched before are
-    asked for only if they changed)."""
+    asked for only if they changed). A gathering already under way is waited for, not
+    started again. With --wait, exits 1 when a claim's gathering failed or an outlet
+    could not be checked."""
     settings = cli_settings()
     if not settings.crossref_enabled:
         raise click.ClickException("Cross-referencing is turned off (FACTCHECK_CROSSREF=0).")
     try:
         with session_scope(settings.database_url) as session:
-            claim_ids = regather_article(session, article_id=article_id, actor="cli")
+            claim_ids = gathering_under_way(session, article_id)
+            under_way = bool(claim_ids)
+            if not under_way:
+                claim_ids = regather_article(session, article_id=article_id, actor="cli")
     except UserError as error:
         raise click.ClickException(str(error)) from error
-    dispatch_gathering(make_celery(settings), claim_ids)
-    click.echo(f"article {article_id}: {len(claim_ids)} claims sent to be cross-referenced")
+    if under_way:
+        click.echo(
+            f"article {article_id}: {len(claim_ids)} claims are being cross-referenced already"
+        )
+    else:
+        dispatch_gathering(make_celery(settings), claim_ids)
+        click.echo(f"article {article_id}: {len(claim_ids)} claims sent to be cross-referenced")
     if not wait:
         return
     settled = _wait_for_gathering(settings, claim_ids, timeout)
     failed = sum(state.value == "failed" for state in settled.values())
     click.echo(f"{len(settled) - failed} gathered, {failed} failed")
+    with session_scope(settings.database_url) as session:
+        counts = outcomes_of_claims(session, list(settled))
+    click.echo("outlets: " + ", ".join(f"{n} {OUTCOME_LABELS[o]}" for o, n in counts.items()))
     if len(settled) < len(claim_ids):
         raise click.ClickException(f"not every claim was gathered within {timeout:g} s")
-    if failed:
+    if failed or counts[COULD_NOT_CHECK]:
         sys.exit(1)
 
 

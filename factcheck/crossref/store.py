@@ -299,6 +299,30 @@ def regather_article(session: Session, *, article_id: int, actor: str) -> list[i
     return waiting
 
 
+def gathering_under_way(session: Session, article_id: int) -> list[int]:
+    """The article's claims waiting to be gathered or being gathered now."""
+    return list(
+        session.exec(
+            select(Claim.id).where(
+                Claim.article_id == article_id,
+                col(Claim.crossref_state).in_([CrossrefState.WAITING, CrossrefState.RUNNING]),
+            )
+        ).all()
+    )
+
+
+def outcomes_of_claims(session: Session, claim_ids: list[int]) -> dict[str, int]:
+    """How many (claim, outlet) searches of these claims came to each outcome."""
+    rows = session.exec(
+        select(ClaimOutletOutcome.outcome, func.count())
+        .where(col(ClaimOutletOutcome.claim_id).in_(claim_ids))
+        .group_by(ClaimOutletOutcome.outcome)
+    ).all()
+    counts = dict.fromkeys(OUTCOMES, 0)
+    counts.update({outcome: count for outcome, count in rows if outcome in counts})
+    return counts
+
+
 def gathering_settled(session: Session, claim_ids: list[int]) -> dict[int, CrossrefState]:
     """The claims among `claim_ids` whose gathering is over (done or failed), and how."""
     rows = session.exec(
