@@ -205,6 +205,12 @@ class Claim(SQLModel, table=True):
     crossrefs: list["CrossReference"] = Relationship(
         sa_relationship_kwargs={"order_by": "(CrossReference.depth, CrossReference.score.desc())"}
     )
+    outlet_outcomes: list["ClaimOutletOutcome"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "(ClaimOutletOutcome.depth, ClaimOutletOutcome.outlet)",
+            "viewonly": True,
+        }
+    )
 
 
 class CrossReference(SQLModel, table=True):

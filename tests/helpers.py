@@ -10,7 +10,15 @@ from factcheck.articles.intake import submit_article
 from factcheck.articles.splitting import finish_split, start_split
 from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.extract import extract
-from factcheck.models import Article, Claim, ClaimStatus, CrossReference, CrossrefState, User
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimOutletOutcome,
+    ClaimStatus,
+    CrossReference,
+    CrossrefState,
+    User,
+)
 from factcheck.outlets.registry import Registry, load_registry
 from factcheck.review.rules import decide
 
@@ -63,6 +71,25 @@ def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: st
             if hint == QUOTE_DIFFERS
             else [],
             fetched_at=NOW - timedelta(hours=1),
+        )
+    )
+    claim.crossref_state = CrossrefState.DONE
+    session.add(claim)
+    session.commit()
+
+
+def add_outcome(
+    session: Session, claim: Claim, outlet: str, outcome: str, failures: list | None = None
+) -> None:
+    """Record what searching `outlet` for the claim came to, as a gathering would."""
+    session.add(
+        ClaimOutletOutcome(
+            claim_id=claim.id,
+            outlet=outlet,
+            outcome=outcome,
+            reason=f"{outlet}: {outcome}",
+            searched={"routes": [f"https://{outlet.lower()}.example/feed"], "listings": 1},
+            failures=failures or [],
         )
     )
     claim.crossref_state = CrossrefState.DONE

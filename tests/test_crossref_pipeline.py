@@ -165,7 +165,8 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
     )
     worker = WorkerProcess(stack, tmp_path / "worker.log").start()
     try:
-        article_id = submit(web_client(stack), demo_text)
+        client = web_client(stack)
+        article_id = submit(client, demo_text)
         wait_for(lambda: gathered(stack), timeout=90)
         shown = CliRunner().invoke(
             main, ["show", str(article_id), "--format", "json"], env=stack.env
@@ -176,6 +177,12 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
         assert all(f["kind"] == "dns" for o in outcomes for f in o["failures"])
         assert all("host not found (DNS)" in o["reason"] for o in outcomes)
         assert references(stack) == []
+        claim = next(c for c in json.loads(shown.output)["claim_list"] if c["outlet_outcomes"])
+        page = client.get(f"/claims/{claim['id']}").get_data(as_text=True)
+        assert page.count('<li class="outcome outcome-could-not-check">') == len(
+            claim["outlet_outcomes"]
+        )
+        assert "host not found (DNS)" in page and "nothing found" not in page
 
         again = CliRunner().invoke(
             main, ["crossref", str(article_id), "--wait", "--timeout", "90"], env=stack.env

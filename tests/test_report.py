@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from factcheck.crossref.align import CORROBORATES, NO_MATCHING_REPORT, QUOTE_DIFFERS
 from factcheck.errors import NotFound
-from factcheck.models import Article, Claim, ClaimStatus, Role, User
+from factcheck.models import Article, Claim, ClaimStatus, CrossrefState, Role, User
 from factcheck.reports.verification import ArticleReport, build_report, report_as_json
 from factcheck.review.rules import reopen
-from tests.helpers import NOW, REUTERS_URL, add_evidence, give_verdict, split_now
+from tests.helpers import NOW, REUTERS_URL, add_evidence, add_outcome, give_verdict, split_now
 
 
 def claims_of(article: Article) -> list[Claim]:
@@ -110,14 +110,20 @@ def test_evidence_counts_a_claim_as_cross_referenced_and_a_differing_quote_is_co
     assert not evidence.archived
 
 
-def test_per_outlet_tallies_count_verdicts_and_claims_not_found_at_the_outlet(
+def test_per_outlet_tallies_count_verdicts_and_what_searching_the_outlet_came_to(
     session: Session, demo: Article, reviewer: User
 ) -> None:
     first, second, _unsearched = cited(demo, "Reuters")
     add_evidence(session, first, "Reuters", REUTERS_URL, QUOTE_DIFFERS)
+    add_outcome(session, first, "Reuters", "found")
     add_evidence(session, second, "Reuters", "https://www.reuters.com/weather", NO_MATCHING_REPORT)
+    add_outcome(session, second, "Reuters", "nothing_found")
     give_verdict(session, reviewer, first, ClaimStatus.DISPUTED, "Reuters printed it otherwise.")
     give_verdict(session, reviewer, second, ClaimStatus.UNSOURCED, "Nothing at Reuters.")
+    unreachable, unsearchable, *_rest = cited(demo, "Al Jazeera")
+    dns = {"url": "https://aljazeera.example/feed", "kind": "dns", "message": "not found"}
+    add_outcome(session, unreachable, "Al Jazeera", "could_not_check", [dns])
+    add_outcome(session, unsearchable, "Al Jazeera", "not_searchable")
 
     report = build_report(session, article_id=demo.id, now=NOW)
 
@@ -132,8 +138,32 @@ def test_per_outlet_tallies_count_verdicts_and_claims_not_found_at_the_outlet(
     ) == (3, 0, 1, 1, 1)
     # The second was searched at Reuters and nothing there bears on it; the third has not
     # been searched yet, so it is not counted as not found.
-    assert reuters.not_found == 1
-    assert tallies["Al Jazeera"].claims == len(cited(demo, "Al Jazeera"))
+    assert (reuters.not_found, reuters.could_not_check, reuters.not_searchable) == (1, 0, 0)
+    aljazeera = tallies["Al Jazeera"]
+    assert aljazeera.claims == len(cited(demo, "Al Jazeera"))
+    # A search that failed is never "not found".
+    assert (aljazeera.not_found, aljazeera.could_not_check, aljazeera.not_searchable) == (0, 1, 1)
+    entry = next(c for c in report.claims if c.id == unreachable.id)
+    assert [(o.outlet, o.outcome, o.failures) for o in entry.outcomes] == [
+        ("Al Jazeera", "could_not_check", 1)
+    ]
+    rows = {row["outlet"]: row for row in report_as_json(report)["outlets"]}
+    assert rows["Al Jazeera"]["could_not_check"] == 1 and rows["Reuters"]["not_found"] == 1
+
+
+def test_a_claim_whose_gathering_failed_could_not_be_checked_at_its_outlets(
+    session: Session, demo: Article
+) -> None:
+    claim = cited(demo, "Reuters")[0]
+    claim.crossref_state = CrossrefState.FAILED
+    session.add(claim)
+    session.commit()
+    reuters = next(
+        t
+        for t in build_report(session, article_id=demo.id, now=NOW).outlets
+        if t.outlet == "Reuters"
+    )
+    assert (reuters.not_found, reuters.could_not_check) == (0, 1)
 
 
 def test_a_reopened_verdict_stays_in_the_history_with_its_reason(

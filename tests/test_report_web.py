@@ -20,7 +20,7 @@ from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.db import session_scope
 from factcheck.models import Article, Claim, ClaimStatus, Role, User
 from tests.harness import Stack
-from tests.helpers import REUTERS_URL, add_evidence, give_verdict, split_now
+from tests.helpers import REUTERS_URL, add_evidence, add_outcome, give_verdict, split_now
 
 
 def reuters_claims(article: Article) -> list[Claim]:
@@ -63,6 +63,21 @@ def test_the_report_page_shows_figures_verdicts_evidence_and_what_is_still_pendi
     assert "quote differs" in html
     assert html.count("Not yet reviewed.") == pending
     assert 'role="progressbar"' in html
+
+
+def test_the_report_page_counts_outlets_that_could_not_be_checked_apart_from_not_found(
+    editor_client: FlaskClient, session: Session, reviewed_demo: Article
+) -> None:
+    unchecked = reuters_claims(reviewed_demo)[1]
+    timeout = {"url": "https://r.example/feed", "kind": "timeout", "message": "too slow"}
+    add_outcome(session, unchecked, "Reuters", "could_not_check", [timeout])
+
+    html = editor_client.get(f"/articles/{reviewed_demo.id}/report").get_data(as_text=True)
+
+    assert '<th scope="col">Could not check</th>' in html
+    assert '<td class="warn">1</td>' in html
+    assert '<li class="outcome outcome-could-not-check"><strong>Reuters</strong>' in html
+    assert "Reuters: could_not_check" in html
 
 
 def test_the_article_page_links_editors_to_its_report(

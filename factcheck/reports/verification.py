@@ -13,8 +13,18 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from factcheck.crossref.align import BEARING_HINTS, QUOTE_DIFFERS
+from factcheck.crossref.outcomes import COULD_NOT_CHECK, NOT_SEARCHABLE, NOTHING_FOUND
 from factcheck.errors import NotFound
-from factcheck.models import Article, Claim, ClaimStatus, CrossReference, User, Verdict, aware
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimOutletOutcome,
+    ClaimStatus,
+    CrossReference,
+    User,
+    Verdict,
+    aware,
+)
 
 PASSAGE_CHARACTERS = 600
 
@@ -42,6 +52,17 @@ class Evidence:
     @property
     def bears_on_claim(self) -> bool:
         return self.hint in BEARING_HINTS
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    """What searching one outlet for the claim came to (see crossref.outcomes)."""
+
+    outlet: str
+    outcome: str
+    reason: str
+    failures: int
+    depth: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,7 @@ class ClaimEntry:
     crossref_state: str
     evidence: list[Evidence]
     history: list[HistoryEntry]
+    outcomes: list[OutcomeEntry] = field(default_factory=list)
 
     @property
     def pending(self) -> bool:
@@ -81,8 +103,9 @@ class ClaimEntry:
 
 @dataclass(frozen=True)
 class OutletTally:
-    """The claims credited to one cited outlet, by verdict, and how many of them no page
-    of that outlet was found to bear on (once its gathering had finished)."""
+    """The claims credited to one cited outlet, by verdict, and what searching the outlet
+    came to once gathering was over: searched with nothing found (`not_found`), could
+    not be checked (a failed request, or a gathering that failed), or not searchable."""
 
     outlet: str
     claims: int
@@ -91,6 +114,8 @@ class OutletTally:
     unsourced: int = 0
     pending: int = 0
     not_found: int = 0
+    could_not_check: int = 0
+    not_searchable: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,7 +168,11 @@ def build_report(session: Session, *, article_id: int, now: datetime) -> Article
             select(Claim)
             .where(Claim.article_id == article_id)
             .order_by(col(Claim.position))
-            .options(selectinload(Claim.outlets), selectinload(Claim.crossrefs))
+            .options(
+                selectinload(Claim.outlets),
+                selectinload(Claim.crossrefs),
+                selectinload(Claim.outlet_outcomes),
+            )
         ).all()
     )
     histories = _histories(session, [claim.id for claim in claims])
@@ -214,7 +243,12 @@ def _claim_entry(
         crossref_state=claim.crossref_state.value,
         evidence=[_evidence(ref) for ref in claim.crossrefs],
         history=history,
+        outcomes=[_outcome(row) for row in claim.outlet_outcomes],
     )
+
+
+def _outcome(row: ClaimOutletOutcome) -> OutcomeEntry:
+    return OutcomeEntry(row.outlet, row.outcome, row.reason, len(row.failures), row.depth)
 
 
 def _evidence(ref: CrossReference) -> Evidence:
@@ -253,18 +287,16 @@ def _figures(claims: list[ClaimEntry]) -> Figures:
 
 def outlet_tallies(claims: list[ClaimEntry], *, credited: list[str]) -> list[OutletTally]:
     """Per cited outlet, the verdicts on the claims credited to it (by the claim itself,
-    or by the article as a whole). A claim is "not found" at an outlet when its gathering
-    is over and no page of that outlet bears on it."""
+    or by the article as a whole), and what searching the outlet came to once gathering
+    was over. A claim whose outlet could not be checked is never counted as not found."""
     counts: dict[str, Counter[str]] = {}
     for claim in claims:
-        gathered = claim.crossref_state in ("done", "failed")
+        outcomes = {outcome.outlet: outcome.outcome for outcome in claim.outcomes}
         for outlet in dict.fromkeys([*claim.cited_outlets, *credited]):
             tally = counts.setdefault(outlet, Counter())
             tally["claims"] += 1
             tally[claim.status] += 1
-            found = any(e.outlet == outlet and e.bears_on_claim for e in claim.evidence)
-            if gathered and not found:
-                tally["not_found"] += 1
+            tally[_search_result(claim, outlet, outcomes.get(outlet))] += 1
     return [
         OutletTally(
             outlet=outlet,
@@ -273,10 +305,24 @@ def outlet_tallies(claims: list[ClaimEntry], *, credited: list[str]) -> list[Out
             disputed=tally[ClaimStatus.DISPUTED.value],
             unsourced=tally[ClaimStatus.UNSOURCED.value],
             pending=tally[ClaimStatus.PENDING.value],
-            not_found=tally["not_found"],
+            not_found=tally[NOTHING_FOUND],
+            could_not_check=tally[COULD_NOT_CHECK],
+            not_searchable=tally[NOT_SEARCHABLE],
         )
         for outlet, tally in sorted(counts.items(), key=lambda item: (-item[1]["claims"], item[0]))
     ]
+
+
+def _search_result(claim: ClaimEntry, outlet: str, outcome: str | None) -> str:
+    """What searching `outlet` came to for the claim, as the outlet table counts it."""
+    if claim.crossref_state in ("waiting", "running"):
+        return "gathering"
+    if claim.crossref_state == "failed":
+        return COULD_NOT_CHECK
+    if any(e.outlet == outlet and e.bears_on_claim for e in claim.evidence):
+        return "found"
+    # An outlet gathering did not search (unknown to the registry, or turned off).
+    return outcome or NOT_SEARCHABLE
 
 
 def report_as_json(report: ArticleReport) -> dict[str, Any]:

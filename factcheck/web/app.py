@@ -9,6 +9,7 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from factcheck.config import Settings, load_settings
+from factcheck.crossref.outcomes import OUTCOME_LABELS
 from factcheck.models import Role
 from factcheck.outlets.edits import LiveRegistry
 from factcheck.outlets.registry import load_registry
@@ -83,6 +84,7 @@ def create_app(
     app.register_blueprint(outlets_bp)
     errors.init_app(app)
     app.jinja_env.globals["roles"] = Role
+    app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
     app.teardown_appcontext(close_session)
 
     return app
