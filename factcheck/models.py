@@ -261,6 +261,8 @@ class ClaimOutletOutcome(SQLModel, table=True):
     __tablename__ = "claim_outlet_outcome"
     __table_args__ = (
         UniqueConstraint("claim_id", "outlet", name="uq_claim_outlet_outcome_claim_outlet"),
+        # Each outlet's recent searches (crossref.health).
+        Index("ix_claim_outlet_outcome_outlet_checked_at", "outlet", "checked_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

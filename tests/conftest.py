@@ -31,6 +31,7 @@ TABLES = (
     "claim_outlet",
     "verdict",
     "cross_reference",
+    "claim_outlet_outcome",
     "outlet",
     "outlet_edit",
     "audit_event",

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import text
 
-from factcheck.models import ClaimStatus, Role, utcnow
+from factcheck.models import ClaimOutletOutcome, ClaimStatus, Role, utcnow
 from factcheck.reports.dashboard import (
     DayCount,
     describe_age,
@@ -335,3 +335,36 @@ def test_the_queue_keeps_a_dashboard_filter_in_its_form(editor_client, seeded):
     assert '<input type="hidden" name="reviewer" value="ann">' in page
     assert "decided by ann" in page
     assert listed(editor_client, "/queue?reviewer=ann&status=all") == 4
+
+
+def test_an_outlet_that_cannot_be_checked_now_is_named_with_its_reason_and_a_banner(
+    editor_client, session, demo_text
+):
+    claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
+    dns = "1 request failed: host not found (DNS), The host feeds.example could not be found."
+    for hours_ago, claim in zip((3, 2, 1), claims, strict=False):
+        session.add(
+            ClaimOutletOutcome(
+                claim_id=claim.id,
+                outlet="Reuters",
+                outcome="could_not_check",
+                reason=dns,
+                checked_at=utcnow() - timedelta(hours=hours_ago),
+            )
+        )
+    session.commit()
+
+    page = editor_client.get("/dashboard").get_data(as_text=True)
+
+    assert '<p class="banner warn" role="alert"><strong>Reuters cannot be checked:</strong>' in page
+    assert "3 of its last 3 searches failed" in page
+    failing = page[page.index('id="failing-heading"') : page.index('id="crossref-heading"')]
+    assert '<th scope="row">Reuters</th>' in failing and "3 of 3" in failing
+    assert html.escape(dns) in failing or dns in failing
+    assert "Every outlet searched" not in page
+
+
+def test_with_no_failing_outlet_the_dashboard_says_every_outlet_answered(editor_client, seeded):
+    page = editor_client.get("/dashboard").get_data(as_text=True)
+    assert "Every outlet searched in the last 7 days answered its latest search." in page
+    assert 'class="banner warn"' not in page

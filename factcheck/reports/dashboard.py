@@ -20,6 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, select
 
+from factcheck.crossref.health import OutletHealth, outlet_health
 from factcheck.models import (
     Article,
     Claim,
@@ -116,7 +117,13 @@ class Figures:
     flagged: list[FlaggedArticle]
     outlet_failures: list[OutletFailures]
     gathering_failed: int
+    # Outlets whose latest searches could not be checked (crossref.health), worst first.
+    failing_outlets: list[OutletHealth] = field(default_factory=list)
     statuses: tuple[ClaimStatus, ...] = field(default=DECIDED)
+
+    @property
+    def outlets_failing_for_most(self) -> list[OutletHealth]:
+        return [health for health in self.failing_outlets if health.failing_for_most]
 
 
 def queue_summary(session: Session, *, now: datetime) -> QueueSummary:
@@ -246,6 +253,7 @@ def figures(session: Session, *, now: datetime) -> Figures:
         flagged=flagged,
         outlet_failures=outlet_failures,
         gathering_failed=gathering_failed,
+        failing_outlets=[h for h in outlet_health(session, now=now) if h.failing_now],
     )
 
 

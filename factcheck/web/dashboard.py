@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
+from factcheck.crossref.health import RECENT
 from factcheck.models import Role, utcnow
 from factcheck.reports.dashboard import describe_age, figures, verdict_chart_svg
 from factcheck.web.auth import role_required
@@ -35,4 +36,5 @@ def index() -> ResponseReturnValue:
         chart=Markup(chart),  # built from numbers, dates and escaped text only
         day_url=day_url,
         age=describe_age(found.queue.age) if found.queue.age is not None else None,
+        recent_days=RECENT.days,
     )

@@ -67,6 +67,11 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_claim_outlet_outcome_claim_id"), "claim_outlet_outcome", ["claim_id"]
     )
+    op.create_index(
+        "ix_claim_outlet_outcome_outlet_checked_at",
+        "claim_outlet_outcome",
+        ["outlet", "checked_at"],
+    )
     connection = op.get_bind()
     rows = connection.execute(
         sa.select(cross_reference).order_by(cross_reference.c.claim_id, cross_reference.c.id)
@@ -132,5 +137,6 @@ def _outcome(claim_id: int, outlet: str, rows: list[dict[str, Any]]) -> dict[str
 
 
 def downgrade() -> None:
+    op.drop_index("ix_claim_outlet_outcome_outlet_checked_at", table_name="claim_outlet_outcome")
     op.drop_index(op.f("ix_claim_outlet_outcome_claim_id"), table_name="claim_outlet_outcome")
     op.drop_table("claim_outlet_outcome")

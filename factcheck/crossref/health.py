@@ -1,0 +1,89 @@
+"""How each outlet's searches have gone lately: which outlets cannot be checked now, since
+when and why. Read by the dashboard, the admins' outlet pages and `factcheck outlets
+health`, from the outcomes gathering stores (see crossref.outcomes)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from factcheck.crossref.outcomes import COULD_NOT_CHECK, FOUND, NOTHING_FOUND, OUTCOMES
+from factcheck.models import ClaimOutletOutcome, aware
+
+RECENT = timedelta(days=7)  # the searches "lately" means
+
+
+@dataclass(frozen=True)
+class OutletHealth:
+    """One outlet's searches within RECENT: how many came to each outcome, its last
+    search that answered (found or nothing found), and, when its latest searches could
+    not be checked, since when and why (the reason of the latest)."""
+
+    outlet: str
+    counts: dict[str, int]
+    last_answered: datetime | None
+    failing_since: datetime | None
+    reason: str | None
+
+    @property
+    def searches(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def failing_now(self) -> bool:
+        return self.failing_since is not None
+
+    @property
+    def failing_for_most(self) -> bool:
+        """Most of the outlet's recent searches could not be checked."""
+        return 2 * self.counts[COULD_NOT_CHECK] > self.searches
+
+
+def outlet_health(session: Session, *, now: datetime) -> list[OutletHealth]:
+    """Every outlet searched within RECENT, those failing now first (most failures first),
+    then by name."""
+    since = now - RECENT
+    counts: dict[str, Counter[str]] = {}
+    rows = session.exec(
+        select(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome, func.count())
+        .where(ClaimOutletOutcome.checked_at >= since)
+        .group_by(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome)
+    ).all()
+    for outlet, outcome, count in rows:
+        counts.setdefault(outlet, Counter())[outcome] += count
+    health = [_health(session, outlet, tally, since) for outlet, tally in counts.items()]
+    return sorted(health, key=lambda h: (not h.failing_now, -h.counts[COULD_NOT_CHECK], h.outlet))
+
+
+def _health(session: Session, outlet: str, tally: Counter[str], since: datetime) -> OutletHealth:
+    recent = (ClaimOutletOutcome.outlet == outlet, ClaimOutletOutcome.checked_at >= since)
+    last_answered = session.exec(
+        select(func.max(ClaimOutletOutcome.checked_at)).where(
+            *recent, col(ClaimOutletOutcome.outcome).in_([FOUND, NOTHING_FOUND])
+        )
+    ).one()
+    failed_after = [*recent, ClaimOutletOutcome.outcome == COULD_NOT_CHECK]
+    if last_answered is not None:
+        failed_after.append(ClaimOutletOutcome.checked_at > last_answered)
+    latest_failure = session.exec(
+        select(ClaimOutletOutcome.checked_at, ClaimOutletOutcome.reason)
+        .where(*failed_after)
+        .order_by(col(ClaimOutletOutcome.checked_at).desc())
+        .limit(1)
+    ).first()
+    failing_since = (
+        session.exec(select(func.min(ClaimOutletOutcome.checked_at)).where(*failed_after)).one()
+        if latest_failure
+        else None
+    )
+    return OutletHealth(
+        outlet=outlet,
+        counts={outcome: tally[outcome] for outcome in OUTCOMES},
+        last_answered=aware(last_answered) if last_answered else None,
+        failing_since=aware(failing_since) if failing_since else None,
+        reason=latest_failure[1] if latest_failure else None,
+    )
