@@ -3,12 +3,15 @@ gathering stores."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+from click.testing import CliRunner
 from sqlmodel import Session
 
+from factcheck.cli import main
 from factcheck.crossref.health import outlet_health
-from factcheck.models import Claim, ClaimOutletOutcome
+from factcheck.models import Claim, ClaimOutletOutcome, utcnow
 from tests.helpers import NOW, split_now
 
 
@@ -68,3 +71,37 @@ def test_no_search_lately_means_no_outlet_to_report(session: Session, demo_text:
     claim = split_now(session, demo_text).claims[0]
     searched(session, claim, "Reuters", "could_not_check", 24 * 30)
     assert outlet_health(session, now=NOW) == []
+
+
+def test_the_outlets_health_command_names_what_cannot_be_checked_and_exits_1(
+    stack, session: Session, demo_text: str
+):
+    claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
+    for claim, outlet, outcome in (
+        (claims[0], "Reuters", "could_not_check"),
+        (claims[0], "AFP", "found"),
+    ):
+        session.add(
+            ClaimOutletOutcome(
+                claim_id=claim.id,
+                outlet=outlet,
+                outcome=outcome,
+                reason="1 request failed: timed out" if outcome != "found" else "1 page bears",
+                checked_at=utcnow() - timedelta(minutes=5),
+            )
+        )
+    session.commit()
+
+    text = CliRunner().invoke(main, ["outlets", "health"], env=stack.env)
+    assert text.exit_code == 1
+    assert "Reuters: 0 found, 0 nothing found, 1 could not check, 0 not searchable" in text.output
+    assert "cannot be checked since" in text.output and "timed out" in text.output
+    as_json = CliRunner().invoke(main, ["outlets", "health", "--format", "json"], env=stack.env)
+    rows = {row["outlet"]: row for row in json.loads(as_json.output)}
+    assert rows["Reuters"]["failing_now"] and not rows["AFP"]["failing_now"]
+    assert rows["AFP"]["searches"]["found"] == 1 and rows["AFP"]["last_answered"]
+
+
+def test_the_outlets_health_command_with_nothing_searched_says_so(stack, clean_database):
+    result = CliRunner().invoke(main, ["outlets", "health"], env=stack.env)
+    assert (result.exit_code, result.output) == (0, "no outlet was searched in the last 7 days\n")

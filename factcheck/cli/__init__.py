@@ -21,6 +21,7 @@ COMMANDS = {
     "show": "articles:show",
     "retry": "articles:retry",
     "crossref": "crossref:crossref",
+    "outlets": "outlets:outlets",
     "report": "reports:report",
     "users": "accounts:users",
     "tokens": "accounts:tokens",
