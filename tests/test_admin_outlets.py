@@ -4,15 +4,19 @@ change reaches the worker that splits the next article."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from factcheck.db import get_engine
-from factcheck.models import ArticleState, AuditEvent, OutletEdit, Role
+from factcheck.models import ArticleState, AuditEvent, ClaimOutletOutcome, OutletEdit, Role, utcnow
 from factcheck.web import create_app
 from tests.conftest import csrf_token_of, log_in
 from tests.harness import wait_for
+from tests.helpers import split_now
 from tests.test_pipeline import article_state, claims_of, submit
 
 HTMX = {"HX-Request": "true"}
@@ -206,3 +210,39 @@ def test_going_back_to_a_search_gets_the_whole_page(admin_client):
     page = admin_client.get("/admin/outlets?q=reuters", headers=restore).get_data(as_text=True)
 
     assert "<html" in page and "Outlets</a>" in page
+
+
+def test_the_health_page_puts_an_outlet_that_cannot_be_checked_first_with_its_reason(
+    admin_client, session, demo_text
+):
+    claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
+    searches = (
+        (claims[0], "AFP", "found", "1 page bears on the claim."),
+        (claims[0], "Reuters", "could_not_check", "1 request failed: <b>timed out</b>"),
+    )
+    for claim, outlet, outcome, reason in searches:
+        session.add(
+            ClaimOutletOutcome(
+                claim_id=claim.id,
+                outlet=outlet,
+                outcome=outcome,
+                reason=reason,
+                checked_at=utcnow() - timedelta(minutes=10),
+            )
+        )
+    session.commit()
+
+    page = admin_client.get("/admin/outlets/health").get_data(as_text=True)
+
+    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', page)
+    assert rows == ["Reuters", "AFP"]
+    assert "<strong>cannot be checked</strong> since" in page
+    assert "&lt;b&gt;timed out&lt;/b&gt;" in page
+    assert 'href="/admin/outlets/health"' in admin_client.get("/admin/outlets").get_data(
+        as_text=True
+    )
+
+
+def test_the_health_page_with_no_search_lately_says_so(admin_client):
+    page = admin_client.get("/admin/outlets/health").get_data(as_text=True)
+    assert "No outlet was searched in the last 7 days." in page

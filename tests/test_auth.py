@@ -46,6 +46,7 @@ LEAST_ROLE = {
     "dashboard.index": E,
     "outlets.add": A,
     "outlets.edit": A,
+    "outlets.health": A,
     "outlets.index": A,
     "outlets.new": A,
     "outlets.save": A,

@@ -12,8 +12,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from factcheck.audit.search import page_numbers
+from factcheck.crossref.health import RECENT, outlet_health
 from factcheck.errors import UserError
-from factcheck.models import Role
+from factcheck.models import Role, utcnow
 from factcheck.outlets.edits import (
     SOURCE_FILTERS,
     EntryForm,
@@ -130,6 +131,17 @@ def _answer(
         return _outlet_page(find(session, _live(), name), done=done)
     flash(done)
     return redirect(url_for("outlets.edit", name=name), code=303)
+
+
+@bp.get("/admin/outlets/health")
+@role_required(Role.ADMIN)
+def health() -> ResponseReturnValue:
+    """How searching each outlet went lately, those that cannot be checked now first."""
+    return render_template(
+        "admin/outlet_health.html",
+        health=outlet_health(get_session(), now=utcnow()),
+        recent_days=RECENT.days,
+    )
 
 
 @bp.get("/admin/outlets/new")
