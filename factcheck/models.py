@@ -205,6 +205,12 @@ class Claim(SQLModel, table=True):
     crossrefs: list["CrossReference"] = Relationship(
         sa_relationship_kwargs={"order_by": "(CrossReference.depth, CrossReference.score.desc())"}
     )
+    rejected_pages: list["RejectedPage"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "(RejectedPage.depth, RejectedPage.outlet, RejectedPage.url)",
+            "viewonly": True,
+        }
+    )
     outlet_outcomes: list["ClaimOutletOutcome"] = Relationship(
         sa_relationship_kwargs={
             "order_by": "(ClaimOutletOutcome.depth, ClaimOutletOutcome.outlet)",
@@ -250,6 +256,36 @@ class CrossReference(SQLModel, table=True):
     warc_offset: int | None = None
     warc_length: int | None = None
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = _timestamp()
+
+
+class RejectedPage(SQLModel, table=True):
+    """A page read for a claim that does not bear on it (crossref.outcomes: rejected). Not
+    a cross-reference: kept apart, counted in its outlet's outcome and listed collapsed as
+    a page read, with its validators and archived copy so that gathering again asks for
+    it only if it changed."""
+
+    __tablename__ = "rejected_page"
+    __table_args__ = (UniqueConstraint("claim_id", "url", name="uq_rejected_page_claim_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
+    outlet: str = Field(max_length=200)
+    url: str = Field(max_length=2048)
+    title: str | None = Field(default=None, max_length=500)
+    published: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    source: str = Field(max_length=20)
+    parent_url: str | None = Field(default=None, max_length=2048)
+    depth: int = 0
+    score: float = 0.0
+    http_status: int | None = None
+    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=64)
+    sha256: str | None = Field(default=None, max_length=64)
+    warc_file: str | None = Field(default=None, max_length=200)
+    warc_offset: int | None = None
+    warc_length: int | None = None
     updated_at: datetime = _timestamp()
 
 

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
 from factcheck.cli import main
+from factcheck.crossref.outcomes import meaning_of
 from factcheck.db import get_engine
-from factcheck.models import AuditEvent, Claim, CrossReference, CrossrefState
+from factcheck.models import AuditEvent, Claim, CrossReference, CrossrefState, RejectedPage
 from tests import crossref_world
 from tests.harness import Stack, WorkerProcess, make_stack, wait_for
 from tests.helpers import split_now
@@ -78,6 +79,15 @@ def test_the_demo_articles_sources_are_found_archived_and_aligned(world_stack, d
     assert "the copy matches it" in archived and "symbolic gesture" in archived
     status = client.get(f"/articles/{article_id}/status").get_data(as_text=True)
     assert re.search(r"cross-referencing: <strong>(\d+) of \1</strong>", status)
+
+    # Only evidence is a cross-reference: pages read that bear on nothing are kept apart,
+    # with their archived copy, and listed collapsed under the claim.
+    assert all(ref.error or meaning_of(ref.hints) != "rejected" for _text, ref in found), by_hint
+    with Session(get_engine(world_stack.settings.database_url)) as db:
+        rejected = db.exec(select(RejectedPage)).all()
+    assert rejected and all(page.sha256 and page.warc_file for page in rejected)
+    page = client.get(f"/claims/{rejected[0].claim_id}").get_data(as_text=True)
+    assert re.search(r"\d+ pages? read that do(es)? not bear on the claim", page)
 
 
 def test_gathering_again_updates_the_rows_instead_of_adding_copies(world_stack, demo_text):

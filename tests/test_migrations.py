@@ -88,7 +88,7 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
                     )
                 )
             session.commit()
-        upgrade_database(url)
+        command.upgrade(alembic_config(url), "0011")
         with engine.connect() as connection:
             outcomes = {
                 row.claim_id: row
@@ -105,5 +105,13 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
         assert "answered 404" in outcomes[claim_ids[2]].reason
         assert "https://a.example/sitemap.xml" not in pages
         assert "https://a.example/gone" in pages and len(pages) == 4
+
+        # 0012: pages read that bear on nothing move out of the cross-references.
+        upgrade_database(url)
+        with engine.connect() as connection:
+            pages = connection.execute(text("SELECT url FROM cross_reference")).scalars().all()
+            rejected = connection.execute(text("SELECT url FROM rejected_page")).scalars().all()
+        assert sorted(pages) == ["https://a.example/gone", "https://r.example/story"]
+        assert sorted(rejected) == ["https://b.example/other", "https://r.example/weather"]
     finally:
         fresh.close()

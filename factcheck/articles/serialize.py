@@ -103,7 +103,7 @@ def article_detail(session: Session, article: Article) -> dict[str, Any]:
     for ref in session.exec(
         select(CrossReference)
         .join(Claim, col(Claim.id) == CrossReference.claim_id)
-        .where(Claim.article_id == article.id)
+        .where(Claim.article_id == article.id, col(CrossReference.error).is_(None))
         .order_by(
             col(CrossReference.claim_id),
             col(CrossReference.depth),

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.archive import ArchivedRecord, RecordLocator
 from factcheck.crossref.gather import ClaimInArticle, Evidence, Gathered, KnownPage
-from factcheck.crossref.outcomes import OUTCOMES, OutletOutcome
+from factcheck.crossref.outcomes import OUTCOMES, REJECTED, OutletOutcome, meaning_of
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import (
@@ -23,6 +23,7 @@ from factcheck.models import (
     ClaimOutletOutcome,
     CrossReference,
     CrossrefState,
+    RejectedPage,
     utcnow,
 )
 
@@ -69,20 +70,20 @@ def claim_to_check(session: Session, claim_id: int) -> ClaimInArticle:
 
 
 def _known_pages(session: Session, claim_id: int) -> Iterator[KnownPage]:
-    """The claim's pages fetched before with a validator and an archived copy."""
-    rows = session.exec(
-        select(CrossReference).where(
-            CrossReference.claim_id == claim_id,
-            col(CrossReference.warc_file).is_not(None),
-            or_(
-                col(CrossReference.etag).is_not(None),
-                col(CrossReference.last_modified).is_not(None),
-            ),
+    """The claim's pages fetched before with a validator and an archived copy, those
+    that bore on it and those that did not."""
+    for table in (CrossReference, RejectedPage):
+        rows = session.exec(
+            select(table).where(
+                table.claim_id == claim_id,
+                col(table.warc_file).is_not(None),
+                or_(col(table.etag).is_not(None), col(table.last_modified).is_not(None)),
+            )
         )
-    )
-    for row in rows:
-        locator = RecordLocator(row.warc_file, row.warc_offset, row.warc_length)
-        yield KnownPage(row.url, row.etag, row.last_modified, ArchivedRecord(locator, row.sha256))
+        for row in rows:
+            locator = RecordLocator(row.warc_file, row.warc_offset, row.warc_length)
+            archived = ArchivedRecord(locator, row.sha256)
+            yield KnownPage(row.url, row.etag, row.last_modified, archived)
 
 
 # The validators' columns (see models.CrossReference): a longer value is not kept.
@@ -163,25 +164,69 @@ def store_gathered(session: Session, claim_id: int, gathered: Gathered) -> list[
     return rows
 
 
+def _is_rejected(found: Evidence) -> bool:
+    return found.error is None and meaning_of(found.hints) == REJECTED
+
+
 def _store_pages(
     session: Session, claim_id: int, evidence: list[Evidence]
 ) -> list[CrossReference]:
+    """Cross-references (pages that bear on the claim or credit another outlet, and pages
+    that failed to fetch) in one table, pages read that do not bear on it in another;
+    rows of pages seen before are updated, those no longer found removed."""
+    rejected = [found for found in evidence if _is_rejected(found)]
+    shown = [found for found in evidence if not _is_rejected(found)]
+    _keep_rows(session, RejectedPage, claim_id, rejected, _rejected_values)
+    return _keep_rows(session, CrossReference, claim_id, shown, _row_values)
+
+
+def _keep_rows(
+    session: Session,
+    table: type[CrossReference] | type[RejectedPage],
+    claim_id: int,
+    evidence: list[Evidence],
+    values_of: Callable[[Evidence], dict[str, Any]],
+) -> list[Any]:
     found_urls = {found.url for found in evidence}
-    for stale in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id)):
-        if stale.url not in found_urls:
-            session.delete(stale)
-    rows = {
-        row.url: row
-        for row in session.exec(select(CrossReference).where(CrossReference.claim_id == claim_id))
-    }
+    rows = {}
+    for row in session.exec(select(table).where(table.claim_id == claim_id)):
+        if row.url in found_urls:
+            rows[row.url] = row
+        else:
+            session.delete(row)
     for found in evidence:
-        values = _row_values(found)
-        row = rows.get(found.url) or CrossReference(claim_id=claim_id, url=found.url, **values)
+        values = values_of(found)
+        row = rows.get(found.url) or table(claim_id=claim_id, url=found.url, **values)
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
         rows[found.url] = row
     return list(rows.values())
+
+
+def _rejected_values(found: Evidence) -> dict[str, Any]:
+    every = _row_values(found)
+    return {name: every[name] for name in REJECTED_COLUMNS}
+
+
+REJECTED_COLUMNS = (
+    "outlet",
+    "title",
+    "published",
+    "source",
+    "parent_url",
+    "depth",
+    "score",
+    "http_status",
+    "fetched_at",
+    "etag",
+    "last_modified",
+    "sha256",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
+    "updated_at",
+)
 
 
 def _store_outcomes(session: Session, claim_id: int, outcomes: list[OutletOutcome]) -> None:

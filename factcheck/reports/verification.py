@@ -241,7 +241,8 @@ def _claim_entry(
         note=claim.note,
         evidence_urls=list(claim.evidence_urls),
         crossref_state=claim.crossref_state.value,
-        evidence=[_evidence(ref) for ref in claim.crossrefs],
+        # A page that failed to fetch is no evidence: its outlet's outcome names it.
+        evidence=[_evidence(ref) for ref in claim.crossrefs if ref.error is None],
         history=history,
         outcomes=[_outcome(row) for row in claim.outlet_outcomes],
     )
