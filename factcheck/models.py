@@ -314,6 +314,10 @@ class ClaimOutletOutcome(SQLModel, table=True):
     )
     depth: int = 0
     checked_at: datetime = _timestamp()
+    # Searches in a row that could not be checked for a passing reason, and when the
+    # claim is gathered again by itself (crossref.outcomes.next_retry); None: not again.
+    tries: int = 0
+    retry_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
 
 
 class Verdict(SQLModel, table=True):

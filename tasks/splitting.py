@@ -16,7 +16,7 @@ from factcheck.articles.splitting import (
     return_to_received,
     start_split,
 )
-from factcheck.crossref.store import requeue_stalled_gathering
+from factcheck.crossref.store import requeue_due_retries, requeue_stalled_gathering
 from factcheck.db import session_scope
 from factcheck.extract import extract
 from factcheck.models import Article, utcnow
@@ -67,7 +67,9 @@ def split_article(article_id: int) -> int:
 
 @celery_app.task(name=SWEEP_TASK)
 def sweep_stalled_articles() -> list[int]:
-    """Re-dispatch splits that were never sent, lost, or abandoned by a dead worker."""
+    """Re-dispatch splits and gatherings that were never sent, lost, or abandoned by a dead
+    worker, and gather again the claims whose outlets could not be checked for a passing
+    reason once their next try is due."""
     config = settings()
     stale_after = timedelta(seconds=config.stale_after_seconds)
     with session_scope(config.database_url) as session:
@@ -78,6 +80,7 @@ def sweep_stalled_articles() -> list[int]:
                 now=utcnow(),
                 stale_after=timedelta(seconds=config.crossref_stale_after_seconds),
             )
+            + requeue_due_retries(session, now=utcnow())
             if config.crossref_enabled
             else []
         )

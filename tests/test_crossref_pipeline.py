@@ -193,6 +193,9 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
             claim["outlet_outcomes"]
         )
         assert "host not found (DNS)" in page and "nothing found" not in page
+        # A host that does not resolve may resolve later: tried again by itself.
+        assert "Tried 1 time; trying again by itself after" in page
+        assert all(o["tries"] == 1 and o["retry_at"] for o in outcomes)
 
         again = CliRunner().invoke(
             main, ["crossref", str(article_id), "--wait", "--timeout", "90"], env=stack.env

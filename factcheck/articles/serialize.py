@@ -94,6 +94,8 @@ def outcome_detail(row: ClaimOutletOutcome) -> dict[str, Any]:
         "failures": row.failures,
         "depth": row.depth,
         "checked_at": _iso(row.checked_at),
+        "tries": row.tries,
+        "retry_at": _iso(row.retry_at),
     }
 
 

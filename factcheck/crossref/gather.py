@@ -105,6 +105,7 @@ class Evidence:
     alignment: Alignment | None = None
     error: str | None = None
     error_kind: str | None = None  # a FailureKind value, with `error`
+    error_retryable: bool = False
 
     @property
     def hints(self) -> tuple[str, ...]:
@@ -221,6 +222,10 @@ def _discover(
     _read_all(children, claims, policy)
 
 
+def _failure(url: str, error: FetchError) -> Failure:
+    return Failure(url, error.kind.value, str(error), error.retryable)
+
+
 _Listing = tuple[list[Candidate], list[str]]  # a listing's candidates and child sitemaps
 
 
@@ -236,7 +241,7 @@ def _read_all(
         search.consulted.append(url)
         outcome = fetched[url]
         if isinstance(outcome, FetchError):
-            search.failures.append(Failure(url, outcome.kind.value, str(outcome)))
+            search.failures.append(_failure(url, outcome))
             continue
         claim = claims[search.claim]
         # A sitemap is read around the claim's date; a feed or search page the same for all.
@@ -359,7 +364,12 @@ def _evidence_from_page(
         "published": candidate.published,
     }
     if isinstance(outcome, FetchError):
-        return Evidence(**common, error=str(outcome), error_kind=outcome.kind.value)
+        return Evidence(
+            **common,
+            error=str(outcome),
+            error_kind=outcome.kind.value,
+            error_retryable=outcome.retryable,
+        )
     alignment = align(
         claim.text,
         pages.read(outcome),
@@ -413,7 +423,12 @@ def _gather_level(
 def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -> OutletOutcome:
     read = [found for found in evidence if found.error is None]
     failed = [
-        Failure(found.url, found.error_kind or FailureKind.OTHER.value, found.error)
+        Failure(
+            found.url,
+            found.error_kind or FailureKind.OTHER.value,
+            found.error,
+            found.error_retryable,
+        )
         for found in evidence
         if found.error is not None
     ]

@@ -70,13 +70,28 @@ def meaning_of(hints: Sequence[str]) -> str:
     return main
 
 
+# A could-not-check search that failed for a passing reason is gathered again after
+# RETRY_FIRST, then after twice as long each time, up to RETRY_LONGEST, MAX_RETRIES times.
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_LONGEST = timedelta(hours=6)
+MAX_RETRIES = 5
+PASSING = frozenset({FailureKind.DNS, FailureKind.CONNECT, FailureKind.TIMEOUT})
+
+
 @dataclass(frozen=True)
 class Failure:
-    """One request that failed while searching an outlet."""
+    """One request that failed while searching an outlet. `retryable`: the fetcher said
+    trying again later may succeed (a 5xx, a 429, a network error)."""
 
     url: str
     kind: str  # a FailureKind value
     message: str
+    retryable: bool = False
+
+    @property
+    def passing(self) -> bool:
+        """Whether the failure may go away by itself, so a later search may succeed."""
+        return self.retryable or self.kind in PASSING
 
     @property
     def label(self) -> str:
@@ -88,7 +103,12 @@ class Failure:
             kind = FailureKind(data.get("kind"))
         except ValueError:
             kind = FailureKind.OTHER
-        return cls(str(data.get("url", "")), kind.value, str(data.get("message", "")))
+        return cls(
+            str(data.get("url", "")),
+            kind.value,
+            str(data.get("message", "")),
+            bool(data.get("retryable", False)),
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,20 @@ class OutletOutcome:
 
     def failures_as_dicts(self) -> list[dict[str, str]]:
         return [asdict(failure) for failure in self.failures]
+
+
+def next_retry(
+    outcome: OutletOutcome, *, tries_before: int, now: datetime
+) -> tuple[int, datetime | None]:
+    """How many searches in a row have now failed for a passing reason, and when to search
+    again (None: no automatic retry, because the search answered, failed for good, or ran
+    out of retries)."""
+    if outcome.outcome != COULD_NOT_CHECK or not any(f.passing for f in outcome.failures):
+        return 0, None
+    tries = tries_before + 1
+    if tries > MAX_RETRIES:
+        return tries, None
+    return tries, now + min(RETRY_LONGEST, RETRY_FIRST * 2 ** (tries - 1))
 
 
 def date_window(around: datetime | None, width: timedelta) -> tuple[str, str] | None:

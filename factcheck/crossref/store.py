@@ -14,7 +14,14 @@ from sqlmodel import Session, col, select
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.archive import ArchivedRecord, RecordLocator
 from factcheck.crossref.gather import ClaimInArticle, Evidence, Gathered, KnownPage
-from factcheck.crossref.outcomes import OUTCOMES, REJECTED, OutletOutcome, meaning_of
+from factcheck.crossref.outcomes import (
+    COULD_NOT_CHECK,
+    OUTCOMES,
+    REJECTED,
+    OutletOutcome,
+    meaning_of,
+    next_retry,
+)
 from factcheck.db import compare_and_set
 from factcheck.errors import Conflict, NotFound, UserError
 from factcheck.models import (
@@ -238,15 +245,17 @@ def _store_outcomes(session: Session, claim_id: int, outcomes: list[OutletOutcom
     }
     now = utcnow()
     for outcome in outcomes:
-        row = kept.pop(outcome.outlet, None) or ClaimOutletOutcome(
-            claim_id=claim_id, outlet=outcome.outlet, outcome=outcome.outcome, reason=""
-        )
+        row = kept.pop(outcome.outlet, None)
+        # Failing again counts on from the tries before; any answer starts afresh.
+        tries_before = row.tries if row and row.outcome == COULD_NOT_CHECK else 0
+        row = row or ClaimOutletOutcome(claim_id=claim_id, outlet=outcome.outlet, outcome="")
         row.outcome = outcome.outcome
         row.reason = outcome.reason
         row.searched = outcome.searched.as_dict()
         row.failures = outcome.failures_as_dicts()
         row.depth = outcome.depth
         row.checked_at = now
+        row.tries, row.retry_at = next_retry(outcome, tries_before=tries_before, now=now)
         session.add(row)
     for no_longer_searched in kept.values():
         session.delete(no_longer_searched)
@@ -404,6 +413,30 @@ def requeue_stalled_gathering(
         ):
             moved.append(claim_id)
     return moved
+
+
+def requeue_due_retries(session: Session, *, now: datetime) -> list[int]:
+    """Claims an outlet of which could not be checked for a passing reason, whose next
+    try is due: back to waiting (one audit event each), to be gathered again."""
+    due = session.exec(
+        select(ClaimOutletOutcome.claim_id)
+        .join(Claim, col(Claim.id) == ClaimOutletOutcome.claim_id)
+        .where(
+            col(ClaimOutletOutcome.retry_at) <= now,
+            Claim.crossref_state == CrossrefState.DONE,
+        )
+        .distinct()
+        .order_by(ClaimOutletOutcome.claim_id)
+        .limit(500)
+    ).all()
+    requeued = []
+    for claim_id in due:
+        try:
+            retry_gathering(session, claim_id, actor=SYSTEM_ACTOR)
+        except Conflict:
+            continue  # being gathered right now: its outcome is renewed anyway
+        requeued.append(claim_id)
+    return requeued
 
 
 def article_progress(session: Session, article_id: int) -> dict[str, int]:

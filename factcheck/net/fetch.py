@@ -56,6 +56,7 @@ class FetchError(UserError):
     `kind` says why in a word."""
 
     status_code = 422
+    retryable = False  # whether trying again later may succeed (see crossref.fetcher)
 
     def __init__(self, message: str, *, kind: FailureKind = FailureKind.OTHER) -> None:
         super().__init__(message)

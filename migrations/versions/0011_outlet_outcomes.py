@@ -60,12 +60,17 @@ def upgrade() -> None:
         sa.Column("failures", sa.JSON(), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["claim_id"], ["claim.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("claim_id", "outlet", name="uq_claim_outlet_outcome_claim_outlet"),
     )
     op.create_index(
         op.f("ix_claim_outlet_outcome_claim_id"), "claim_outlet_outcome", ["claim_id"]
+    )
+    op.create_index(
+        op.f("ix_claim_outlet_outcome_retry_at"), "claim_outlet_outcome", ["retry_at"]
     )
     op.create_index(
         "ix_claim_outlet_outcome_outlet_checked_at",
@@ -133,10 +138,13 @@ def _outcome(claim_id: int, outlet: str, rows: list[dict[str, Any]]) -> dict[str
         "failures": failures,
         "depth": min(row["depth"] or 0 for row in rows),
         "checked_at": max(moments) if moments else datetime.now(UTC),
+        "tries": 0,
+        "retry_at": None,
     }
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_claim_outlet_outcome_retry_at"), table_name="claim_outlet_outcome")
     op.drop_index("ix_claim_outlet_outcome_outlet_checked_at", table_name="claim_outlet_outcome")
     op.drop_index(op.f("ix_claim_outlet_outcome_claim_id"), table_name="claim_outlet_outcome")
     op.drop_table("claim_outlet_outcome")
