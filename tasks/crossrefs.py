@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -37,15 +38,19 @@ GATHER_BATCH = 8
     retry_backoff=True,
     max_retries=5,
 )
-def gather_crossrefs(*claim_ids: int) -> int:
+def gather_crossrefs(*claim_ids: int, outlets: list[str] | None = None) -> int:
     """Gather the cross-references of a batch of claims (one or more ids; claims taken by
-    another worker or already done are left out); returns how many pages were kept."""
+    another worker or already done are left out), at `outlets` only when given; returns
+    how many pages were kept."""
     config = settings()
     if not config.crossref_enabled:
         return 0
     with session_scope(config.database_url) as session:
         taken = [claim_id for claim_id in claim_ids if start_gathering(session, claim_id)]
-        claims = [claim_to_check(session, claim_id) for claim_id in taken]
+        only = tuple(outlets or ())
+        claims = [
+            replace(claim_to_check(session, claim_id), only_outlets=only) for claim_id in taken
+        ]
         registry = live_registry().current(session)
     if not taken:
         return 0
@@ -62,7 +67,7 @@ def gather_crossrefs(*claim_ids: int) -> int:
         # head) instead of one per claim.
         with session_scope(config.database_url) as session:
             return sum(
-                len(store_gathered(session, claim_id, found))
+                len(store_gathered(session, claim_id, found, only_outlets=only))
                 for claim_id, found in zip(taken, gathered, strict=True)
             )
     except (DatabaseUnavailable, LimiterUnavailable):
@@ -93,15 +98,19 @@ def _policy(config: Settings) -> FetchPolicy:
     )
 
 
-def dispatch_gathering(app: Celery, claim_ids: list[int]) -> int:
+def dispatch_gathering(
+    app: Celery, claim_ids: list[int], *, outlets: tuple[str, ...] = ()
+) -> int:
     """Ask workers to gather the claims' cross-references, GATHER_BATCH claims a task
-    (ids next to each other are usually of one article); how many claims were sent.
-    Claims not sent stay waiting, and the sweep sends them later."""
+    (ids next to each other are usually of one article), at `outlets` only when given;
+    how many claims were sent. Claims not sent stay waiting, and the sweep sends them
+    later (at every outlet)."""
     sent = 0
     for first in range(0, len(claim_ids), GATHER_BATCH):
         batch = claim_ids[first : first + GATHER_BATCH]
         try:
-            app.send_task(GATHER_TASK, args=batch, retry=False)
+            options = {"kwargs": {"outlets": list(outlets)}} if outlets else {}
+            app.send_task(GATHER_TASK, args=batch, retry=False, **options)
         except (BrokerUnavailable, OSError) as error:
             log.warning("gathering of claims %s not dispatched: %s", batch, error)
             break

@@ -273,6 +273,8 @@ def test_which_outlets_are_searched(world):
         "AFP",
     ]
     assert outlets_to_search(claim("Prices rose.", kind="statement"), world, ["Reuters"]) == []
+    two = claim("x", "Reuters", "AFP", only_outlets=("AFP",))
+    assert [o.name for o in outlets_to_search(two, world, [])] == ["AFP"]
 
 
 def test_feed_links_off_the_outlets_site_are_not_taken_as_its_evidence(world, outlets, tmp_path):

@@ -3,6 +3,7 @@ played on loopback, keeps verifiable copies, and the reviewer sees them on the c
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -13,7 +14,14 @@ from sqlmodel import Session, func, select
 from factcheck.cli import main
 from factcheck.crossref.outcomes import meaning_of
 from factcheck.db import get_engine
-from factcheck.models import AuditEvent, Claim, CrossReference, CrossrefState, RejectedPage
+from factcheck.models import (
+    AuditEvent,
+    Claim,
+    ClaimOutletOutcome,
+    CrossReference,
+    CrossrefState,
+    RejectedPage,
+)
 from tests import crossref_world
 from tests.harness import Stack, WorkerProcess, make_stack, wait_for
 from tests.helpers import split_now
@@ -228,3 +236,40 @@ def test_the_crossref_command_waits_for_a_gathering_under_way_instead_of_startin
         assert retried == 0
     finally:
         stack.close()
+
+
+def test_gathering_again_at_one_outlet_leaves_the_others_as_they_were(world_stack, demo_text):
+    client = web_client(world_stack)
+    submit(client, demo_text)
+    wait_for(lambda: gathered(world_stack), timeout=90)
+    with Session(get_engine(world_stack.settings.database_url)) as db:
+        outcomes = db.exec(select(ClaimOutletOutcome).where(ClaimOutletOutcome.depth == 0)).all()
+        by_claim: dict[int, list[ClaimOutletOutcome]] = {}
+        for outcome in outcomes:
+            by_claim.setdefault(outcome.claim_id, []).append(outcome)
+        claim_id, searched = next((c, o) for c, o in by_claim.items() if len(o) >= 2)
+        before = {o.outlet: o.checked_at for o in searched}
+    chosen, *others = sorted(before)
+
+    answer = client.post(f"/claims/{claim_id}/crossrefs/retry", data={"outlet": chosen})
+    assert answer.status_code == 303
+    wait_for(lambda: gathered(world_stack), timeout=60)
+
+    with Session(get_engine(world_stack.settings.database_url)) as db:
+        after = {
+            o.outlet: o.checked_at
+            for o in db.exec(
+                select(ClaimOutletOutcome).where(ClaimOutletOutcome.claim_id == claim_id)
+            )
+        }
+        event = db.exec(
+            select(AuditEvent).where(AuditEvent.action == "crossref.retry")
+        ).one()
+    assert after[chosen] > before[chosen]
+    assert all(after[outlet] == before[outlet] for outlet in others)
+    assert event.after["outlet"] == chosen
+    refused = client.post(f"/claims/{claim_id}/crossrefs/retry", data={"outlet": "Nobody"})
+    assert refused.status_code == 400
+    assert "Nobody is not an outlet this claim's gathering searched" in html.unescape(
+        refused.get_data(as_text=True)
+    )

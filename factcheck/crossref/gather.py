@@ -87,6 +87,8 @@ class ClaimInArticle:
     credited_outlets: tuple[str, ...] = ()
     published: datetime | None = None
     known_pages: tuple[KnownPage, ...] = ()
+    # Gather again at these outlets only (and the outlets their pages credit); all if empty.
+    only_outlets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def outlets_to_search(
 ) -> list[Outlet]:
     """The outlets the claim cites; those credited for the whole article (unless the
     article is on that outlet's own site); and, for a named speaker's quote that cites
-    no outlet, the wire agencies."""
+    no outlet, the wire agencies. Of these, only `claim.only_outlets` when it names any."""
     names = list(claim.cited_outlets)
     for name in claim.credited_outlets:
         outlet = registry.get(name)
@@ -156,6 +158,8 @@ def outlets_to_search(
             names.append(name)
     if not names and claim.speaker and claim.kind == "quote":
         names.extend(wire_agencies)
+    if claim.only_outlets:
+        names = [name for name in names if name in claim.only_outlets]
     return [registry.get(name) for name in dict.fromkeys(names) if registry.get(name)]
 
 

@@ -142,11 +142,14 @@ def _row_values(found: Evidence) -> dict[str, Any]:
     }
 
 
-def store_gathered(session: Session, claim_id: int, gathered: Gathered) -> list[CrossReference]:
+def store_gathered(
+    session: Session, claim_id: int, gathered: Gathered, *, only_outlets: tuple[str, ...] = ()
+) -> list[CrossReference]:
     """Keep what was found: the pages (updating the rows of pages seen before and removing
     those this gathering no longer found) and each outlet's outcome; mark the claim's
-    gathering done, with its audit event. Nothing is kept when the sweep gave this run up
-    meanwhile (its rerun owns it)."""
+    gathering done, with its audit event. A gathering at `only_outlets` replaces what was
+    kept of those outlets (and of the outlets their pages credit) and leaves the rest.
+    Nothing is kept when the sweep gave this run up meanwhile (its rerun owns it)."""
     if not _transition(
         session,
         claim_id,
@@ -154,8 +157,9 @@ def store_gathered(session: Session, claim_id: int, gathered: Gathered) -> list[
         where=Claim.crossref_state == CrossrefState.RUNNING,
     ):
         return []
-    rows = _store_pages(session, claim_id, gathered.evidence)
-    _store_outcomes(session, claim_id, gathered.outcomes)
+    scope = {o.outlet for o in gathered.outcomes} | set(only_outlets) if only_outlets else None
+    rows = _store_pages(session, claim_id, gathered.evidence, scope)
+    _store_outcomes(session, claim_id, gathered.outcomes, scope)
     record_event(
         session,
         actor=SYSTEM_ACTOR,
@@ -176,15 +180,15 @@ def _is_rejected(found: Evidence) -> bool:
 
 
 def _store_pages(
-    session: Session, claim_id: int, evidence: list[Evidence]
+    session: Session, claim_id: int, evidence: list[Evidence], scope: set[str] | None
 ) -> list[CrossReference]:
     """Cross-references (pages that bear on the claim or credit another outlet, and pages
     that failed to fetch) in one table, pages read that do not bear on it in another;
     rows of pages seen before are updated, those no longer found removed."""
     rejected = [found for found in evidence if _is_rejected(found)]
     shown = [found for found in evidence if not _is_rejected(found)]
-    _keep_rows(session, RejectedPage, claim_id, rejected, _rejected_values)
-    return _keep_rows(session, CrossReference, claim_id, shown, _row_values)
+    _keep_rows(session, RejectedPage, claim_id, rejected, _rejected_values, scope)
+    return _keep_rows(session, CrossReference, claim_id, shown, _row_values, scope)
 
 
 def _keep_rows(
@@ -193,13 +197,15 @@ def _keep_rows(
     claim_id: int,
     evidence: list[Evidence],
     values_of: Callable[[Evidence], dict[str, Any]],
+    scope: set[str] | None,
 ) -> list[Any]:
+    """`scope`: the outlets whose rows this gathering replaces (None: every outlet)."""
     found_urls = {found.url for found in evidence}
     rows = {}
     for row in session.exec(select(table).where(table.claim_id == claim_id)):
         if row.url in found_urls:
             rows[row.url] = row
-        else:
+        elif scope is None or row.outlet in scope:
             session.delete(row)
     for found in evidence:
         values = values_of(found)
@@ -236,7 +242,9 @@ REJECTED_COLUMNS = (
 )
 
 
-def _store_outcomes(session: Session, claim_id: int, outcomes: list[OutletOutcome]) -> None:
+def _store_outcomes(
+    session: Session, claim_id: int, outcomes: list[OutletOutcome], scope: set[str] | None
+) -> None:
     kept = {
         row.outlet: row
         for row in session.exec(
@@ -257,8 +265,9 @@ def _store_outcomes(session: Session, claim_id: int, outcomes: list[OutletOutcom
         row.checked_at = now
         row.tries, row.retry_at = next_retry(outcome, tries_before=tries_before, now=now)
         session.add(row)
-    for no_longer_searched in kept.values():
-        session.delete(no_longer_searched)
+    for outlet, no_longer_searched in kept.items():
+        if scope is None or outlet in scope:
+            session.delete(no_longer_searched)
 
 
 def outcome_counts(outcomes: Iterable[str]) -> dict[str, int]:
@@ -312,10 +321,16 @@ def fail_gathering(session: Session, claim_id: int, error: str) -> None:
         )
 
 
-def retry_gathering(session: Session, claim_id: int, *, actor: str) -> None:
+def retry_gathering(
+    session: Session, claim_id: int, *, actor: str, outlet: str | None = None
+) -> None:
+    """Put the claim back to be gathered: at every outlet, or at `outlet` only (one that
+    its gathering searched first-hand)."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
+    if outlet is not None and outlet not in searched_first_hand(session, claim_id):
+        raise UserError(f"{outlet} is not an outlet this claim's gathering searched.")
     if not _transition(
         session,
         claim_id,
@@ -330,7 +345,18 @@ def retry_gathering(session: Session, claim_id: int, *, actor: str) -> None:
         object_type="claim",
         object_id=claim_id,
         before={"state": claim.crossref_state.value},
-        after={"state": CrossrefState.WAITING.value},
+        after={"state": CrossrefState.WAITING.value, **({"outlet": outlet} if outlet else {})},
+    )
+
+
+def searched_first_hand(session: Session, claim_id: int) -> list[str]:
+    """The outlets the claim's gathering searched itself (not through a citation chain)."""
+    return list(
+        session.exec(
+            select(ClaimOutletOutcome.outlet).where(
+                ClaimOutletOutcome.claim_id == claim_id, ClaimOutletOutcome.depth == 0
+            )
+        ).all()
     )
 
 

@@ -273,10 +273,14 @@ def crossrefs(claim_id: int) -> ResponseReturnValue:
 
 @bp.post("/claims/<int:claim_id>/crossrefs/retry")
 def retry_crossrefs(claim_id: int) -> ResponseReturnValue:
+    """Gather the claim's cross-references again: at every outlet, or at the one named
+    by the form's `outlet`."""
+    outlet = request.form.get("outlet") or None
     db = get_session()
-    retry_gathering(db, claim_id, actor=current_user.username)
+    retry_gathering(db, claim_id, actor=current_user.username, outlet=outlet)
     db.commit()
-    dispatch_gathering(current_app.extensions["celery"], [claim_id])
+    outlets = (outlet,) if outlet else ()
+    dispatch_gathering(current_app.extensions["celery"], [claim_id], outlets=outlets)
     if htmx:
         return crossrefs(claim_id)
     return redirect(url_for("review.show", claim_id=claim_id), code=303)
