@@ -219,12 +219,10 @@ class Claim(SQLModel, table=True):
     )
 
 
-class CrossReference(SQLModel, table=True):
-    """A page of an outlet considered for a claim, kept once per (claim, url): a new
-    gathering updates it. `hints` are for the reviewer; the verdict stays theirs."""
-
-    __tablename__ = "cross_reference"
-    __table_args__ = (UniqueConstraint("claim_id", "url", name="uq_cross_reference_claim_url"),)
+class FetchedPage(SQLModel):
+    """What is kept of a page of an outlet fetched for a claim, once per (claim, url): as
+    its outlet listed it, how it was found, and its archived copy with the validators that
+    let a later gathering ask for it "only if changed" (a 304 costs little)."""
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
@@ -237,56 +235,44 @@ class CrossReference(SQLModel, table=True):
     # The page whose text credited this outlet (a citation chain), and how many hops away.
     parent_url: str | None = Field(default=None, max_length=2048)
     depth: int = 0
+    score: float = 0.0
+    http_status: int | None = None
+    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=64)
+    sha256: str | None = Field(default=None, max_length=64)
+    warc_file: str | None = Field(default=None, max_length=200)
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    updated_at: datetime = _timestamp()
+
+
+class CrossReference(FetchedPage, table=True):
+    """A page that bears on the claim or credits another outlet, or one that failed to
+    fetch (`error`). A new gathering updates it. `hints` are for the reviewer; the verdict
+    stays theirs."""
+
+    __tablename__ = "cross_reference"
+    __table_args__ = (UniqueConstraint("claim_id", "url", name="uq_cross_reference_claim_url"),)
+
     hint: str = Field(max_length=40)
     hints: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    score: float = 0.0
     passages: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     quote_diff: list[list[str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    http_status: int | None = None
-    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    # The page's validators: a later gathering asks "only if changed" (a 304 costs little).
-    etag: str | None = Field(default=None, max_length=512)
-    last_modified: str | None = Field(default=None, max_length=64)
-    sha256: str | None = Field(default=None, max_length=64)
-    warc_file: str | None = Field(default=None, max_length=200)
-    warc_offset: int | None = None
-    warc_length: int | None = None
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    updated_at: datetime = _timestamp()
 
 
-class RejectedPage(SQLModel, table=True):
+class RejectedPage(FetchedPage, table=True):
     """A page read for a claim that does not bear on it (crossref.outcomes: rejected). Not
     a cross-reference: kept apart, counted in its outlet's outcome and listed collapsed as
-    a page read, with its validators and archived copy so that gathering again asks for
-    it only if it changed."""
+    a page read; its archived copy and validators serve the next gathering."""
 
     __tablename__ = "rejected_page"
     __table_args__ = (UniqueConstraint("claim_id", "url", name="uq_rejected_page_claim_url"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="claim.id", index=True, ondelete="CASCADE")
-    outlet: str = Field(max_length=200)
-    url: str = Field(max_length=2048)
-    title: str | None = Field(default=None, max_length=500)
-    published: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    source: str = Field(max_length=20)
-    parent_url: str | None = Field(default=None, max_length=2048)
-    depth: int = 0
-    score: float = 0.0
-    http_status: int | None = None
-    fetched_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    etag: str | None = Field(default=None, max_length=512)
-    last_modified: str | None = Field(default=None, max_length=64)
-    sha256: str | None = Field(default=None, max_length=64)
-    warc_file: str | None = Field(default=None, max_length=200)
-    warc_offset: int | None = None
-    warc_length: int | None = None
-    updated_at: datetime = _timestamp()
 
 
 class ClaimOutletOutcome(SQLModel, table=True):

@@ -18,6 +18,7 @@ from factcheck.models import (
     CrossReference,
     CrossrefState,
     User,
+    utcnow,
 )
 from factcheck.outlets.registry import Registry, load_registry
 from factcheck.review.rules import decide
@@ -79,7 +80,14 @@ def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: st
 
 
 def add_outcome(
-    session: Session, claim: Claim, outlet: str, outcome: str, failures: list | None = None
+    session: Session,
+    claim: Claim,
+    outlet: str,
+    outcome: str,
+    failures: list | None = None,
+    *,
+    reason: str | None = None,
+    checked_at: datetime | None = None,
 ) -> None:
     """Record what searching `outlet` for the claim came to, as a gathering would."""
     session.add(
@@ -87,9 +95,10 @@ def add_outcome(
             claim_id=claim.id,
             outlet=outlet,
             outcome=outcome,
-            reason=f"{outlet}: {outcome}",
+            reason=reason or f"{outlet}: {outcome}",
             searched={"routes": [f"https://{outlet.lower()}.example/feed"], "listings": 1},
             failures=failures or [],
+            checked_at=checked_at or utcnow(),
         )
     )
     claim.crossref_state = CrossrefState.DONE

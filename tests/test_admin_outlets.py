@@ -5,18 +5,17 @@ change reaches the worker that splits the next article."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from factcheck.db import get_engine
-from factcheck.models import ArticleState, AuditEvent, ClaimOutletOutcome, OutletEdit, Role, utcnow
+from factcheck.models import ArticleState, AuditEvent, OutletEdit, Role
 from factcheck.web import create_app
 from tests.conftest import csrf_token_of, log_in
 from tests.harness import wait_for
-from tests.helpers import split_now
+from tests.helpers import add_outcome, split_now
 from tests.test_pipeline import article_state, claims_of, submit
 
 HTMX = {"HX-Request": "true"}
@@ -216,21 +215,9 @@ def test_the_health_page_puts_an_outlet_that_cannot_be_checked_first_with_its_re
     admin_client, session, demo_text
 ):
     claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
-    searches = (
-        (claims[0], "AFP", "found", "1 page bears on the claim."),
-        (claims[0], "Reuters", "could_not_check", "1 request failed: <b>timed out</b>"),
-    )
-    for claim, outlet, outcome, reason in searches:
-        session.add(
-            ClaimOutletOutcome(
-                claim_id=claim.id,
-                outlet=outlet,
-                outcome=outcome,
-                reason=reason,
-                checked_at=utcnow() - timedelta(minutes=10),
-            )
-        )
-    session.commit()
+    add_outcome(session, claims[0], "AFP", "found")
+    failed = "1 request failed: <b>timed out</b>"
+    add_outcome(session, claims[0], "Reuters", "could_not_check", reason=failed)
 
     page = admin_client.get("/admin/outlets/health").get_data(as_text=True)
 

@@ -93,6 +93,19 @@ def test_no_chain_is_followed_at_depth_zero(world, tmp_path):
     assert {e.outlet for e in found} == {"Al Jazeera"}
 
 
+def gazette_outcome(tmp_path, fields: str, **more):
+    """What searching a Gazette registered with these TOML `fields` came to for the quote."""
+    registry_file = tmp_path / "outlets.toml"
+    registry_file.write_text(f'[[outlets]]\nname = "Gazette"\n{fields}\n', encoding="utf-8")
+    gathered = gather(
+        claim(NATO_QUOTE, "Gazette", **more),
+        registry=load_registry(registry_file),
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    return outcomes_of(gathered)["Gazette"]
+
+
 def outcomes_of(gathered) -> dict[str, object]:
     return {outcome.outlet: outcome for outcome in gathered.outcomes}
 
@@ -167,41 +180,17 @@ def test_an_outlet_whose_feed_fails_could_not_be_checked(
     assert gathered.evidence == []
 
 
-def test_an_outlet_whose_host_does_not_resolve_could_not_be_checked_for_dns(world, tmp_path):
-    registry_file = tmp_path / "unresolvable.toml"
-    registry_file.write_text(
-        """
-[[outlets]]
-name = "Gazette"
-domains = ["gazette.invalid"]
-feeds = ["https://gazette.invalid/feed.xml"]
-""",
-        encoding="utf-8",
+def test_an_outlet_whose_host_does_not_resolve_could_not_be_checked_for_dns(tmp_path):
+    gazette = gazette_outcome(
+        tmp_path, 'domains = ["gazette.invalid"]\nfeeds = ["https://gazette.invalid/feed.xml"]'
     )
-    gathered = gather(
-        claim(NATO_QUOTE, "Gazette"),
-        registry=load_registry(registry_file),
-        policy=POLICY,
-        archive=WarcArchive(tmp_path / "archive"),
-    )
-    gazette = outcomes_of(gathered)["Gazette"]
     assert gazette.outcome == "could_not_check"
     assert [f.kind for f in gazette.failures] == ["dns"]
     assert "host not found (DNS)" in gazette.reason
 
 
 def test_an_outlet_with_no_route_and_no_link_is_not_searchable(tmp_path):
-    registry_file = tmp_path / "routeless.toml"
-    registry_file.write_text(
-        '[[outlets]]\nname = "Gazette"\ndomains = ["gazette.invalid"]\n', encoding="utf-8"
-    )
-    gathered = gather(
-        claim(NATO_QUOTE, "Gazette"),
-        registry=load_registry(registry_file),
-        policy=POLICY,
-        archive=WarcArchive(tmp_path / "archive"),
-    )
-    gazette = outcomes_of(gathered)["Gazette"]
+    gazette = gazette_outcome(tmp_path, 'domains = ["gazette.invalid"]')
     assert gazette.outcome == "not_searchable"
     assert gazette.searched.routes == () and gazette.failures == ()
     assert "no feed, sitemap or search page of Gazette" in gazette.reason
@@ -209,21 +198,8 @@ def test_an_outlet_with_no_route_and_no_link_is_not_searchable(tmp_path):
 
 def test_a_link_in_the_article_makes_an_outlet_without_routes_searchable(outlets, tmp_path):
     outlets.page("/gazette/story", crossref_world.REUTERS_STORY)
-    registry_file = tmp_path / "routeless.toml"
-    registry_file.write_text(
-        '[[outlets]]\nname = "Gazette"\ndomains = ["127.0.0.1"]\n', encoding="utf-8"
-    )
-    gathered = gather(
-        claim(
-            NATO_QUOTE,
-            "Gazette",
-            article_html=f'<p>As <a href="{outlets.url("/gazette/story")}">reported</a></p>',
-        ),
-        registry=load_registry(registry_file),
-        policy=POLICY,
-        archive=WarcArchive(tmp_path / "archive"),
-    )
-    gazette = outcomes_of(gathered)["Gazette"]
+    link = f'<p>As <a href="{outlets.url("/gazette/story")}">reported</a></p>'
+    gazette = gazette_outcome(tmp_path, 'domains = ["127.0.0.1"]', article_html=link)
     assert gazette.outcome == "found"
     assert gazette.searched.routes == ("links in the article",)
 

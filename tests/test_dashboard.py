@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import text
 
-from factcheck.models import ClaimOutletOutcome, ClaimStatus, Role, utcnow
+from factcheck.models import ClaimStatus, Role, utcnow
 from factcheck.reports.dashboard import (
     DayCount,
     describe_age,
@@ -25,7 +25,7 @@ from factcheck.review.queue import QueueFilter
 from factcheck.review.rules import decide
 from tests.conftest import log_in
 from tests.dashboard_data import Seeded, seed
-from tests.helpers import split_now
+from tests.helpers import add_outcome, split_now
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -343,16 +343,8 @@ def test_an_outlet_that_cannot_be_checked_now_is_named_with_its_reason_and_a_ban
     claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
     dns = "1 request failed: host not found (DNS), The host feeds.example could not be found."
     for hours_ago, claim in zip((3, 2, 1), claims, strict=False):
-        session.add(
-            ClaimOutletOutcome(
-                claim_id=claim.id,
-                outlet="Reuters",
-                outcome="could_not_check",
-                reason=dns,
-                checked_at=utcnow() - timedelta(hours=hours_ago),
-            )
-        )
-    session.commit()
+        checked_at = utcnow() - timedelta(hours=hours_ago)
+        add_outcome(session, claim, "Reuters", "could_not_check", reason=dns, checked_at=checked_at)
 
     page = editor_client.get("/dashboard").get_data(as_text=True)
 

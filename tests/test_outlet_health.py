@@ -11,21 +11,19 @@ from sqlmodel import Session
 
 from factcheck.cli import main
 from factcheck.crossref.health import outlet_health
-from factcheck.models import Claim, ClaimOutletOutcome, utcnow
-from tests.helpers import NOW, split_now
+from factcheck.models import Claim
+from tests.helpers import NOW, add_outcome, split_now
 
 
 def searched(session: Session, claim: Claim, outlet: str, outcome: str, hours_ago: float) -> None:
-    session.add(
-        ClaimOutletOutcome(
-            claim_id=claim.id,
-            outlet=outlet,
-            outcome=outcome,
-            reason=f"{outcome} {hours_ago} hours ago",
-            checked_at=NOW - timedelta(hours=hours_ago),
-        )
+    add_outcome(
+        session,
+        claim,
+        outlet,
+        outcome,
+        reason=f"{outcome} {hours_ago} hours ago",
+        checked_at=NOW - timedelta(hours=hours_ago),
     )
-    session.commit()
 
 
 def test_an_outlet_whose_latest_searches_failed_is_failing_since_the_first_of_them(
@@ -77,20 +75,8 @@ def test_the_outlets_health_command_names_what_cannot_be_checked_and_exits_1(
     stack, session: Session, demo_text: str
 ):
     claims = sorted(split_now(session, demo_text).claims, key=lambda c: c.position)
-    for claim, outlet, outcome in (
-        (claims[0], "Reuters", "could_not_check"),
-        (claims[0], "AFP", "found"),
-    ):
-        session.add(
-            ClaimOutletOutcome(
-                claim_id=claim.id,
-                outlet=outlet,
-                outcome=outcome,
-                reason="1 request failed: timed out" if outcome != "found" else "1 page bears",
-                checked_at=utcnow() - timedelta(minutes=5),
-            )
-        )
-    session.commit()
+    add_outcome(session, claims[0], "Reuters", "could_not_check", reason="timed out")
+    add_outcome(session, claims[0], "AFP", "found")
 
     text = CliRunner().invoke(main, ["outlets", "health"], env=stack.env)
     assert text.exit_code == 1

@@ -30,6 +30,7 @@ from factcheck.models import (
     ClaimOutletOutcome,
     CrossReference,
     CrossrefState,
+    FetchedPage,
     RejectedPage,
     utcnow,
 )
@@ -222,24 +223,8 @@ def _rejected_values(found: Evidence) -> dict[str, Any]:
     return {name: every[name] for name in REJECTED_COLUMNS}
 
 
-REJECTED_COLUMNS = (
-    "outlet",
-    "title",
-    "published",
-    "source",
-    "parent_url",
-    "depth",
-    "score",
-    "http_status",
-    "fetched_at",
-    "etag",
-    "last_modified",
-    "sha256",
-    "warc_file",
-    "warc_offset",
-    "warc_length",
-    "updated_at",
-)
+# What a rejected page keeps: the columns every fetched page has, less its keys.
+REJECTED_COLUMNS = tuple(set(FetchedPage.model_fields) - {"id", "claim_id", "url"})
 
 
 def _store_outcomes(
