@@ -294,7 +294,7 @@ class ClaimOutletOutcome(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     # {"routes": [...], "listings": n, "pages_read": n, "window": [from, to] or null}
     searched: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # [{"url", "kind", "message"}], kind a net.fetch.FailureKind value
+    # [{"url", "kind", "message", "retryable"}], kind a net.fetch.FailureKind value
     failures: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

@@ -74,19 +74,19 @@ def sweep_stalled_articles() -> list[int]:
     stale_after = timedelta(seconds=config.stale_after_seconds)
     with session_scope(config.database_url) as session:
         stalled = requeue_stalled(session, now=utcnow(), stale_after=stale_after)
-        claims = (
-            requeue_stalled_gathering(
+        claims, retries = [], {}
+        if config.crossref_enabled:
+            claims = requeue_stalled_gathering(
                 session,
                 now=utcnow(),
                 stale_after=timedelta(seconds=config.crossref_stale_after_seconds),
             )
-            + requeue_due_retries(session, now=utcnow())
-            if config.crossref_enabled
-            else []
-        )
+            retries = requeue_due_retries(session, now=utcnow())
     for article_id in stalled:
         dispatch_split(celery_app, article_id)
     dispatch_gathering(celery_app, claims)
+    for claim_id, outlets in retries.items():
+        dispatch_gathering(celery_app, [claim_id], outlets=outlets)
     return stalled
 
 

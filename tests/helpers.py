@@ -89,13 +89,18 @@ def add_outcome(
     reason: str | None = None,
     checked_at: datetime | None = None,
 ) -> None:
-    """Record what searching `outlet` for the claim came to, as a gathering would."""
+    """Record what searching `outlet` for the claim came to, as a gathering would (which
+    records a failure with every search that could not be checked)."""
+    reason = reason or f"{outlet}: {outcome}"
+    if failures is None and outcome == "could_not_check":
+        failures = [{"url": f"https://{outlet.lower()}.example/feed", "kind": "timeout",
+                     "message": reason}]
     session.add(
         ClaimOutletOutcome(
             claim_id=claim.id,
             outlet=outlet,
             outcome=outcome,
-            reason=reason or f"{outlet}: {outcome}",
+            reason=reason,
             searched={"routes": [f"https://{outlet.lower()}.example/feed"], "listings": 1},
             failures=failures or [],
             checked_at=checked_at or utcnow(),

@@ -413,3 +413,24 @@ def test_a_gzipped_sitemap_of_several_members_is_read_whole():
     sitemap = parse_sitemap(gzip.compress(head) + gzip.compress(tail))
 
     assert [c.url for c in sitemap.candidates] == ["https://outlet.example/story"]
+
+
+def test_gathering_again_at_one_outlet_never_searches_another_first_hand_one_down_a_chain(
+    world, tmp_path
+):
+    """Al Jazeera's page credits AFP; the claim cites AFP itself, so AFP keeps its own
+    first-hand outcome when only Al Jazeera is gathered again."""
+    gathered = gather(
+        claim(
+            "It includes the accession of NATO to the global coalition against IS [Daesh].”",
+            "Al Jazeera",
+            "AFP",
+            speaker="One diplomatic source",
+            only_outlets=("Al Jazeera",),
+        ),
+        registry=world,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "archive"),
+    )
+    assert [(o.outlet, o.depth) for o in gathered.outcomes] == [("Al Jazeera", 0)]
+    assert {e.outlet for e in gathered.evidence} == {"Al Jazeera"}

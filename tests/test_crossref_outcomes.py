@@ -59,7 +59,12 @@ def test_a_failed_request_with_nothing_found_is_never_nothing_found():
         " Nothing that was read bears on the claim."
     )
     assert outcome.failures_as_dicts() == [
-        {"url": FEED, "kind": "dns", "message": "The host outlet.example could not be found."}
+        {
+            "url": FEED,
+            "kind": "dns",
+            "message": "The host outlet.example could not be found.",
+            "retryable": False,
+        }
     ]
 
 
@@ -89,3 +94,9 @@ def test_a_stored_failure_of_an_unknown_kind_reads_as_other():
     failure = Failure.from_dict({"url": FEED, "kind": "gremlins", "message": "odd"})
     assert (failure.kind, failure.label) == ("other", "failed")
     assert Searched.from_dict(Searched((FEED,), 1, 2).as_dict()) == Searched((FEED,), 1, 2)
+
+
+@pytest.mark.parametrize("searched", [Searched(), Searched((FEED,), 1, 1)])
+def test_an_outlet_reached_through_a_citation_chain_keeps_its_depth(searched):
+    outcome = decide_outcome("AFP", searched=searched, meanings=[], failures=[], depth=1)
+    assert outcome.depth == 1

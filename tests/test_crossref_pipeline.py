@@ -273,7 +273,7 @@ def test_gathering_again_at_one_outlet_leaves_the_others_as_they_were(world_stac
         ).one()
     assert after[chosen] > before[chosen]
     assert all(after[outlet] == before[outlet] for outlet in others)
-    assert event.after["outlet"] == chosen
+    assert event.after["outlets"] == [chosen]
     refused = client.post(f"/claims/{claim_id}/crossrefs/retry", data={"outlet": "Nobody"})
     assert refused.status_code == 400
     assert "Nobody is not an outlet this claim's gathering searched" in html.unescape(

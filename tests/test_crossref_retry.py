@@ -67,8 +67,9 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
     due = aware(first.retry_at)
     assert timedelta(minutes=4) < due - utcnow() <= timedelta(minutes=5)
 
-    assert requeue_due_retries(session, now=due - timedelta(seconds=1)) == []
-    assert requeue_due_retries(session, now=due) == [claim.id]
+    assert requeue_due_retries(session, now=due - timedelta(seconds=1)) == {}
+    # Gathered again at the outlet that could not be checked only.
+    assert requeue_due_retries(session, now=due) == {claim.id: ("Reuters",)}
     session.commit()
     session.refresh(claim)
     assert claim.crossref_state == CrossrefState.WAITING
@@ -77,7 +78,7 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
 
     second = gathering_done(session, claim, could_not_check(DNS))
     assert second.tries == 2 and second.retry_at - second.checked_at == timedelta(minutes=10)
-    assert requeue_due_retries(session, now=aware(second.retry_at)) == [claim.id]
+    assert requeue_due_retries(session, now=aware(second.retry_at)) == {claim.id: ("Reuters",)}
     session.commit()
     answered = gathering_done(
         session,
@@ -85,7 +86,7 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
         decide_outcome("Reuters", searched=Searched((FEED,), 1, 1), meanings=[], failures=[]),
     )
     assert (answered.outcome, answered.tries, answered.retry_at) == ("nothing_found", 0, None)
-    assert requeue_due_retries(session, now=utcnow() + timedelta(days=1)) == []
+    assert requeue_due_retries(session, now=utcnow() + timedelta(days=1)) == {}
 
 
 def test_a_claim_being_gathered_is_not_sent_again(session: Session, demo_text: str):
@@ -95,4 +96,4 @@ def test_a_claim_being_gathered_is_not_sent_again(session: Session, demo_text: s
     claim.crossref_state = CrossrefState.RUNNING
     session.add(claim)
     session.commit()
-    assert requeue_due_retries(session, now=aware(outcome.retry_at)) == []
+    assert requeue_due_retries(session, now=aware(outcome.retry_at)) == {}

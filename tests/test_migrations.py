@@ -12,9 +12,10 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel
 
 from factcheck import models  # noqa: F401  (registers the tables)
+from factcheck.crossref.health import outlet_health
 from factcheck.db import get_engine
 from factcheck.migrate import alembic_config, upgrade_database
-from factcheck.models import CrossReference
+from factcheck.models import CrossReference, utcnow
 from tests.harness import Stack, make_stack
 from tests.helpers import NOW, split_now
 
@@ -75,10 +76,11 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
              "https://a.example/gone answered 404 Not Found."),
             (3, "BBC", "https://b.example/other", "feed", "no matching report", 200, fetched,
              None),
+            (4, "Gazette", "outlet:Gazette", "search", "no matching report", None, None, None),
         ]
         with Session(engine) as session:
             article = split_now(session, DEMO.read_text(encoding="utf-8"))
-            claim_ids = [claim.id for claim in article.claims][:4]
+            claim_ids = [claim.id for claim in article.claims][:5]
             for place, outlet, page, source, hint, status, when, error in rows:
                 session.add(
                     CrossReference(
@@ -100,11 +102,18 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
             "could_not_check",
             "could_not_check",
             "nothing_found",
+            "not_searchable",
         ]
         assert "Gather again to check" in outcomes[claim_ids[1]].reason
         assert "answered 404" in outcomes[claim_ids[2]].reason
-        assert "https://a.example/sitemap.xml" not in pages
+        assert "https://a.example/sitemap.xml" not in pages and "outlet:Gazette" not in pages
         assert "https://a.example/gone" in pages and len(pages) == 4
+        with Session(engine) as session:
+            health = {h.outlet: h for h in outlet_health(session, now=utcnow())}
+        # Not knowing how a search went before outcomes were kept is no failure now; a
+        # fetch that failed then is.
+        assert health["AFP"].counts["could_not_check"] == 1 and health["AFP"].failing_now
+        assert "Gazette" in health and not health["Gazette"].failing_now
 
         # 0012: pages read that bear on nothing move out of the cross-references.
         upgrade_database(url)

@@ -144,7 +144,7 @@ def test_per_outlet_tallies_count_verdicts_and_what_searching_the_outlet_came_to
     # A search that failed is never "not found".
     assert (aljazeera.not_found, aljazeera.could_not_check, aljazeera.not_searchable) == (0, 1, 1)
     entry = next(c for c in report.claims if c.id == unreachable.id)
-    assert [(o.outlet, o.outcome, o.failures) for o in entry.outcomes] == [
+    assert [(o.outlet, o.outcome, o.failure_count) for o in entry.outcomes] == [
         ("Al Jazeera", "could_not_check", 1)
     ]
     rows = {row["outlet"]: row for row in report_as_json(report)["outlets"]}

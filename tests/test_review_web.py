@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlmodel import select
 
-from factcheck.models import AuditEvent, Claim, ClaimStatus
+from factcheck.models import AuditEvent, Claim, ClaimStatus, CrossrefState
 from tests.conftest import log_in, start_reviewing
-from tests.helpers import split_now
+from tests.helpers import add_outcome, split_now
 
 HTMX = {"HX-Request": "true"}
 
@@ -318,3 +318,27 @@ def test_reassigning_to_nobody_is_refused(editor_client, article):
     response = editor_client.post(f"/claims/{claim_id}/reassign", data={"reviewer": "ghost"})
     assert response.status_code == 400
     assert b"There is no user" in response.data
+
+
+def test_a_claim_whose_gathering_failed_never_reads_as_citing_no_outlet(client, session, article):
+    claim = article.claims[0]
+    claim.crossref_state = CrossrefState.FAILED
+    claim.crossref_error = "OperationalError: the database went away"
+    session.add(claim)
+    session.commit()
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "Gathering failed: OperationalError: the database went away" in page
+    assert "cites no outlet" not in page
+
+
+def test_a_failed_gathering_says_the_outcomes_shown_are_from_the_one_before(
+    client, session, article
+):
+    claim = article.claims[0]
+    add_outcome(session, claim, "Reuters", "nothing_found")
+    claim.crossref_state = CrossrefState.FAILED
+    claim.crossref_error = "boom"
+    session.add(claim)
+    session.commit()
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "Gathering failed: boom What follows is from the gathering before." in page

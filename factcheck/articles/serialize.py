@@ -8,8 +8,16 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from factcheck.crossref.outcomes import meaning_of
 from factcheck.crossref.store import claim_outcomes
-from factcheck.models import Article, Claim, ClaimOutletOutcome, ClaimStatus, CrossReference
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimOutletOutcome,
+    ClaimStatus,
+    CrossReference,
+    aware,
+)
 from factcheck.review.rules import ClaimRecord
 
 
@@ -72,6 +80,7 @@ def crossref_detail(ref: CrossReference) -> dict[str, Any]:
         "sha256": ref.sha256,
         "hint": ref.hint,
         "hints": ref.hints,
+        "meaning": meaning_of(ref.hints),
         "score": round(ref.score, 3),
         "passage": ref.passages[0]["text"] if ref.passages else None,
         "via": ref.parent_url,
@@ -93,9 +102,9 @@ def outcome_detail(row: ClaimOutletOutcome) -> dict[str, Any]:
         },
         "failures": row.failures,
         "depth": row.depth,
-        "checked_at": _iso(row.checked_at),
+        "checked_at": _iso(aware(row.checked_at)),
         "tries": row.tries,
-        "retry_at": _iso(row.retry_at),
+        "retry_at": _iso(aware(row.retry_at) if row.retry_at else None),
     }
 
 

@@ -13,7 +13,7 @@ from factcheck.crossref.outcomes import COULD_NOT_CHECK, OUTCOME_LABELS
 from factcheck.crossref.store import (
     gathering_settled,
     gathering_under_way,
-    outcomes_of_claims,
+    outcomes_of_article,
     regather_article,
 )
 from factcheck.db import session_scope
@@ -55,7 +55,7 @@ def crossref(article_id: int, wait: bool, timeout: float) -> None:
     failed = sum(state.value == "failed" for state in settled.values())
     click.echo(f"{len(settled) - failed} gathered, {failed} failed")
     with session_scope(settings.database_url) as session:
-        counts = outcomes_of_claims(session, list(settled))
+        counts = outcomes_of_article(session, article_id)
     click.echo("outlets: " + ", ".join(f"{n} {OUTCOME_LABELS[o]}" for o, n in counts.items()))
     if len(settled) < len(claim_ids):
         raise click.ClickException(f"not every claim was gathered within {timeout:g} s")

@@ -487,9 +487,9 @@ def gather_batch(
     each fetch: a feed, sitemap or page that several of them need is fetched, archived
     and read once, then weighed against each claim on its own."""
     searches = _first_searches(claims, registry, wire_agencies)
-    searched = [set[str]() for _claim in claims]
-    for search in searches:
-        searched[search.claim].add(search.outlet.name)
+    # An outlet the claim is searched at first-hand is never searched again down a chain
+    # (not even when gathering again at another outlet only: it keeps its own outcome).
+    searched = [_first_hand(claim, registry, wire_agencies) for claim in claims]
     gathered = [Gathered([], []) for _claim in claims]
     for depth in range(chain_depth + 1):
         if not searches:
@@ -506,6 +506,13 @@ def gather_batch(
                         searched[index].add(name)
                         searches.append(_Search(index, outlet, depth + 1, item.url))
     return gathered
+
+
+def _first_hand(
+    claim: ClaimInArticle, registry: Registry, wire_agencies: Sequence[str]
+) -> set[str]:
+    every = outlets_to_search(replace(claim, only_outlets=()), registry, wire_agencies)
+    return {outlet.name for outlet in every}
 
 
 def _first_searches(

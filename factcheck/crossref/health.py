@@ -8,13 +8,20 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import Text, cast, func, or_
 from sqlmodel import Session, col, select
 
 from factcheck.crossref.outcomes import COULD_NOT_CHECK, FOUND, NOTHING_FOUND, OUTCOMES
 from factcheck.models import ClaimOutletOutcome, aware
 
 RECENT = timedelta(days=7)  # the searches "lately" means
+# Searches that could not be checked count when they recorded why: those carried over from
+# before outcomes were kept (migration 0011) say only that nobody knows, and no outlet is
+# failing for that.
+KNOWN = or_(
+    ClaimOutletOutcome.outcome != COULD_NOT_CHECK,
+    cast(ClaimOutletOutcome.failures, Text) != "[]",
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def outlet_health(session: Session, *, now: datetime) -> list[OutletHealth]:
     counts: dict[str, Counter[str]] = {}
     rows = session.exec(
         select(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome, func.count())
-        .where(ClaimOutletOutcome.checked_at >= since)
+        .where(ClaimOutletOutcome.checked_at >= since, KNOWN)
         .group_by(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome)
     ).all()
     for outlet, outcome, count in rows:
@@ -60,7 +67,7 @@ def outlet_health(session: Session, *, now: datetime) -> list[OutletHealth]:
 
 
 def _health(session: Session, outlet: str, tally: Counter[str], since: datetime) -> OutletHealth:
-    recent = (ClaimOutletOutcome.outlet == outlet, ClaimOutletOutcome.checked_at >= since)
+    recent = (ClaimOutletOutcome.outlet == outlet, ClaimOutletOutcome.checked_at >= since, KNOWN)
     last_answered = session.exec(
         select(func.max(ClaimOutletOutcome.checked_at)).where(
             *recent, col(ClaimOutletOutcome.outcome).in_([FOUND, NOTHING_FOUND])

@@ -196,14 +196,17 @@ def decide_outcome(
         reason = f"{_failed_requests(failures)} Nothing that was read bears on the claim."
         return OutletOutcome(outlet, COULD_NOT_CHECK, reason, searched, failures, depth)
     if not searched.routes:
-        return OutletOutcome(outlet, NOT_SEARCHABLE, not_searchable_reason(outlet), searched)
-    return OutletOutcome(outlet, NOTHING_FOUND, _nothing_found_reason(searched), searched)
+        reason = not_searchable_reason(outlet)
+        return OutletOutcome(outlet, NOT_SEARCHABLE, reason, searched, depth=depth)
+    reason = _nothing_found_reason(searched)
+    return OutletOutcome(outlet, NOTHING_FOUND, reason, searched, depth=depth)
 
 
 def not_searchable_reason(outlet: str) -> str:
     return (
         f"factcheck knows no feed, sitemap or search page of {outlet}, and the article does "
-        "not link to it. An admin can add one under Outlets (or in FACTCHECK_OUTLETS_FILE)."
+        "not link to it. An admin can give it feeds, sitemaps or a search_url under Outlets "
+        "(or in FACTCHECK_OUTLETS_FILE)."
     )
 
 

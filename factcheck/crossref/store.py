@@ -158,7 +158,7 @@ def store_gathered(
         where=Claim.crossref_state == CrossrefState.RUNNING,
     ):
         return []
-    scope = {o.outlet for o in gathered.outcomes} | set(only_outlets) if only_outlets else None
+    scope = _scope(session, claim_id, gathered, only_outlets) if only_outlets else None
     rows = _store_pages(session, claim_id, gathered.evidence, scope)
     _store_outcomes(session, claim_id, gathered.outcomes, scope)
     record_event(
@@ -174,6 +174,24 @@ def store_gathered(
         },
     )
     return rows
+
+
+def _scope(
+    session: Session, claim_id: int, gathered: Gathered, only_outlets: tuple[str, ...]
+) -> set[str]:
+    """The outlets a gathering at `only_outlets` speaks for: those, the outlets it reached
+    through their pages, and those reached through their pages before."""
+    their_pages = select(CrossReference.url).where(
+        CrossReference.claim_id == claim_id, col(CrossReference.outlet).in_(only_outlets)
+    )
+    reached_before = session.exec(
+        select(CrossReference.outlet).where(
+            CrossReference.claim_id == claim_id,
+            CrossReference.depth > 0,
+            col(CrossReference.parent_url).in_(their_pages),
+        )
+    ).all()
+    return {*only_outlets, *(o.outlet for o in gathered.outcomes), *reached_before}
 
 
 def _is_rejected(found: Evidence) -> bool:
@@ -307,15 +325,17 @@ def fail_gathering(session: Session, claim_id: int, error: str) -> None:
 
 
 def retry_gathering(
-    session: Session, claim_id: int, *, actor: str, outlet: str | None = None
+    session: Session, claim_id: int, *, actor: str, outlets: tuple[str, ...] = ()
 ) -> None:
-    """Put the claim back to be gathered: at every outlet, or at `outlet` only (one that
+    """Put the claim back to be gathered: at every outlet, or at `outlets` only (outlets
     its gathering searched first-hand)."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
-    if outlet is not None and outlet not in searched_first_hand(session, claim_id):
-        raise UserError(f"{outlet} is not an outlet this claim's gathering searched.")
+    first_hand = set(searched_first_hand(session, claim_id)) if outlets else set()
+    for outlet in outlets:
+        if outlet not in first_hand:
+            raise UserError(f"{outlet} is not an outlet this claim's gathering searched.")
     if not _transition(
         session,
         claim_id,
@@ -330,8 +350,12 @@ def retry_gathering(
         object_type="claim",
         object_id=claim_id,
         before={"state": claim.crossref_state.value},
-        after={"state": CrossrefState.WAITING.value, **({"outlet": outlet} if outlet else {})},
+        after={"state": CrossrefState.WAITING.value, **_named(outlets)},
     )
+
+
+def _named(outlets: tuple[str, ...]) -> dict[str, list[str]]:
+    return {"outlets": list(outlets)} if outlets else {}
 
 
 def searched_first_hand(session: Session, claim_id: int) -> list[str]:
@@ -376,11 +400,12 @@ def gathering_under_way(session: Session, article_id: int) -> list[int]:
     )
 
 
-def outcomes_of_claims(session: Session, claim_ids: list[int]) -> dict[str, int]:
-    """How many (claim, outlet) searches of these claims came to each outcome."""
+def outcomes_of_article(session: Session, article_id: int) -> dict[str, int]:
+    """How many (claim, outlet) searches of the article's claims came to each outcome."""
     rows = session.exec(
         select(ClaimOutletOutcome.outcome, func.count())
-        .where(col(ClaimOutletOutcome.claim_id).in_(claim_ids))
+        .join(Claim, col(Claim.id) == ClaimOutletOutcome.claim_id)
+        .where(Claim.article_id == article_id)
         .group_by(ClaimOutletOutcome.outcome)
     ).all()
     counts = dict.fromkeys(OUTCOMES, 0)
@@ -426,27 +451,34 @@ def requeue_stalled_gathering(
     return moved
 
 
-def requeue_due_retries(session: Session, *, now: datetime) -> list[int]:
-    """Claims an outlet of which could not be checked for a passing reason, whose next
-    try is due: back to waiting (one audit event each), to be gathered again."""
+def requeue_due_retries(session: Session, *, now: datetime) -> dict[int, tuple[str, ...]]:
+    """Claims an outlet of which could not be checked for a passing reason, whose next try
+    is due: back to waiting (one audit event each), with the outlets to gather again at
+    (none: every outlet, when one of them was reached through a citation chain)."""
     due = session.exec(
-        select(ClaimOutletOutcome.claim_id)
+        select(ClaimOutletOutcome.claim_id, ClaimOutletOutcome.outlet, ClaimOutletOutcome.depth)
         .join(Claim, col(Claim.id) == ClaimOutletOutcome.claim_id)
         .where(
             col(ClaimOutletOutcome.retry_at) <= now,
             Claim.crossref_state == CrossrefState.DONE,
         )
-        .distinct()
         .order_by(ClaimOutletOutcome.claim_id)
         .limit(500)
     ).all()
-    requeued = []
-    for claim_id in due:
+    outlets: dict[int, set[str]] = {}
+    whole: set[int] = set()
+    for claim_id, outlet, depth in due:
+        outlets.setdefault(claim_id, set()).add(outlet)
+        if depth:
+            whole.add(claim_id)
+    requeued = {}
+    for claim_id, names in outlets.items():
+        at = () if claim_id in whole else tuple(sorted(names))
         try:
-            retry_gathering(session, claim_id, actor=SYSTEM_ACTOR)
+            retry_gathering(session, claim_id, actor=SYSTEM_ACTOR, outlets=at)
         except Conflict:
             continue  # being gathered right now: its outcome is renewed anyway
-        requeued.append(claim_id)
+        requeued[claim_id] = at
     return requeued
 
 

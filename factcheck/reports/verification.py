@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from factcheck.crossref.align import BEARING_HINTS, QUOTE_DIFFERS
-from factcheck.crossref.outcomes import COULD_NOT_CHECK, NOT_SEARCHABLE, NOTHING_FOUND
+from factcheck.crossref.outcomes import COULD_NOT_CHECK, NOT_SEARCHABLE, NOTHING_FOUND, meaning_of
 from factcheck.errors import NotFound
 from factcheck.models import (
     Article,
@@ -48,6 +48,7 @@ class Evidence:
     archived_sha256: str | None
     fetched_at: datetime | None
     error: str | None
+    meaning: str = ""  # what the hints mean (crossref.outcomes): supports, contradicts, ...
 
     @property
     def bears_on_claim(self) -> bool:
@@ -61,7 +62,7 @@ class OutcomeEntry:
     outlet: str
     outcome: str
     reason: str
-    failures: int
+    failure_count: int
     depth: int
 
 
@@ -271,6 +272,7 @@ def _evidence(ref: CrossReference) -> Evidence:
         archived_sha256=ref.sha256 if ref.warc_file else None,
         fetched_at=_aware_or_none(ref.fetched_at),
         error=ref.error,
+        meaning=meaning_of(ref.hints),
     )
 
 

@@ -9,7 +9,7 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from factcheck.config import Settings, load_settings
-from factcheck.crossref.outcomes import OUTCOME_LABELS
+from factcheck.crossref.outcomes import OUTCOME_LABELS, meaning_of
 from factcheck.models import Role
 from factcheck.outlets.edits import LiveRegistry
 from factcheck.outlets.registry import load_registry
@@ -85,6 +85,7 @@ def create_app(
     errors.init_app(app)
     app.jinja_env.globals["roles"] = Role
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
+    app.jinja_env.globals["meaning_of"] = meaning_of
     app.teardown_appcontext(close_session)
 
     return app

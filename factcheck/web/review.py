@@ -275,11 +275,11 @@ def crossrefs(claim_id: int) -> ResponseReturnValue:
 def retry_crossrefs(claim_id: int) -> ResponseReturnValue:
     """Gather the claim's cross-references again: at every outlet, or at the one named
     by the form's `outlet`."""
-    outlet = request.form.get("outlet") or None
-    db = get_session()
-    retry_gathering(db, claim_id, actor=current_user.username, outlet=outlet)
-    db.commit()
+    outlet = request.form.get("outlet")
     outlets = (outlet,) if outlet else ()
+    db = get_session()
+    retry_gathering(db, claim_id, actor=current_user.username, outlets=outlets)
+    db.commit()
     dispatch_gathering(current_app.extensions["celery"], [claim_id], outlets=outlets)
     if htmx:
         return crossrefs(claim_id)

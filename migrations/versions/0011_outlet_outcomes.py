@@ -27,6 +27,11 @@ depends_on = None
 # The hints of 2026-12 that bear on a claim (crossref.outcomes.HINT_MEANINGS), written out
 # so that this migration keeps its meaning when the code moves on.
 BEARING = {"quote found", "corroborates", "quote differs", "mentions"}
+NO_ROUTE = (
+    "factcheck knew no feed, sitemap or search page of this outlet when it was gathered, and "
+    "the article does not link to it. An admin can give it feeds, sitemaps or a search_url "
+    "under Outlets."
+)
 UNKNOWN_SEARCH = (
     "Gathered before factcheck recorded how each search went: whether the outlet was "
     "searched and found nothing, or the search failed, is not known. Gather again to check."
@@ -114,10 +119,17 @@ def _outcome(claim_id: int, outlet: str, rows: list[dict[str, Any]]) -> dict[str
     read = [row for row in rows if row["error"] is None and not _is_stand_in(row)]
     bearing = [row for row in read if row["hint"] in BEARING]
     failures = [{"url": row["url"], "kind": "other", "message": row["error"]} for row in failed]
-    routes = [row["url"] for row in stand_ins if row["source"] == "search"]
+    routes = [
+        row["url"]
+        for row in stand_ins
+        if row["source"] == "search" and not row["url"].startswith("outlet:")
+    ]
     if bearing:
         pages = "page bears" if len(bearing) == 1 else "pages bear"
         outcome, reason = "found", f"{len(bearing)} {pages} on the claim."
+    elif not failed and not read and not routes:
+        # The stand-in named the outlet itself ("outlet:NAME"): nothing was consulted.
+        outcome, reason = "not_searchable", NO_ROUTE
     elif failed or stand_ins:
         outcome = "could_not_check"
         reason = (
