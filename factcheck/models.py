@@ -304,6 +304,8 @@ class ClaimOutletOutcome(SQLModel, table=True):
     # claim is gathered again by itself (crossref.outcomes.next_retry); None: not again.
     tries: int = 0
     retry_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True)
+    # Since when this search has been could-not-check, across the tries in a row.
+    failing_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Verdict(SQLModel, table=True):

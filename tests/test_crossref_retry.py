@@ -64,7 +64,7 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
     claim = split_now(session, demo_text).claims[0]
     first = gathering_done(session, claim, could_not_check(DNS))
     assert first.tries == 1
-    due = aware(first.retry_at)
+    due, first_checked = aware(first.retry_at), aware(first.checked_at)
     assert timedelta(minutes=4) < due - utcnow() <= timedelta(minutes=5)
 
     assert requeue_due_retries(session, now=due - timedelta(seconds=1)) == {}
@@ -78,6 +78,8 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
 
     second = gathering_done(session, claim, could_not_check(DNS))
     assert second.tries == 2 and second.retry_at - second.checked_at == timedelta(minutes=10)
+    # Failing since the first try, though each try renews when it was checked.
+    assert aware(second.failing_since) == first_checked < aware(second.checked_at)
     assert requeue_due_retries(session, now=aware(second.retry_at)) == {claim.id: ("Reuters",)}
     session.commit()
     answered = gathering_done(
@@ -86,6 +88,7 @@ def test_a_claim_is_gathered_again_when_its_next_try_is_due(session: Session, de
         decide_outcome("Reuters", searched=Searched((FEED,), 1, 1), meanings=[], failures=[]),
     )
     assert (answered.outcome, answered.tries, answered.retry_at) == ("nothing_found", 0, None)
+    assert answered.failing_since is None
     assert requeue_due_retries(session, now=utcnow() + timedelta(days=1)) == {}
 
 

@@ -82,8 +82,11 @@ def _health(session: Session, outlet: str, tally: Counter[str], since: datetime)
         .order_by(col(ClaimOutletOutcome.checked_at).desc())
         .limit(1)
     ).first()
+    # Each search keeps since when it has failed, across its retries (which renew its
+    # checked_at); rows from before that was kept have only their checked_at.
+    first_failed = func.coalesce(ClaimOutletOutcome.failing_since, ClaimOutletOutcome.checked_at)
     failing_since = (
-        session.exec(select(func.min(ClaimOutletOutcome.checked_at)).where(*failed_after)).one()
+        session.exec(select(func.min(first_failed)).where(*failed_after)).one()
         if latest_failure
         else None
     )

@@ -258,7 +258,9 @@ def _store_outcomes(
     for outcome in outcomes:
         row = kept.pop(outcome.outlet, None)
         # Failing again counts on from the tries before; any answer starts afresh.
-        tries_before = row.tries if row and row.outcome == COULD_NOT_CHECK else 0
+        failing_before = row is not None and row.outcome == COULD_NOT_CHECK
+        tries_before = row.tries if failing_before else 0
+        since = row.failing_since if failing_before else None
         row = row or ClaimOutletOutcome(claim_id=claim_id, outlet=outcome.outlet, outcome="")
         row.outcome = outcome.outcome
         row.reason = outcome.reason
@@ -267,6 +269,7 @@ def _store_outcomes(
         row.depth = outcome.depth
         row.checked_at = now
         row.tries, row.retry_at = next_retry(outcome, tries_before=tries_before, now=now)
+        row.failing_since = (since or now) if outcome.outcome == COULD_NOT_CHECK else None
         session.add(row)
     for outlet, no_longer_searched in kept.items():
         if scope is None or outlet in scope:

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["claim_id"], ["claim.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("claim_id", "outlet", name="uq_claim_outlet_outcome_claim_outlet"),
@@ -141,6 +142,7 @@ def _outcome(claim_id: int, outlet: str, rows: list[dict[str, Any]]) -> dict[str
         outcome = "nothing_found"
         reason = f"Read {len(read)} pages; none bears on the claim."
     moments = [row["updated_at"] for row in rows if row["updated_at"] is not None]
+    checked_at = max(moments) if moments else datetime.now(UTC)
     return {
         "claim_id": claim_id,
         "outlet": outlet,
@@ -149,9 +151,10 @@ def _outcome(claim_id: int, outlet: str, rows: list[dict[str, Any]]) -> dict[str
         "searched": {"routes": routes, "listings": 0, "pages_read": len(read), "window": None},
         "failures": failures,
         "depth": min(row["depth"] or 0 for row in rows),
-        "checked_at": max(moments) if moments else datetime.now(UTC),
+        "checked_at": checked_at,
         "tries": 0,
         "retry_at": None,
+        "failing_since": checked_at if outcome == "could_not_check" else None,
     }
 
 
