@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
+from factcheck.accounts.users import add_user
 from factcheck.cli import main
 from factcheck.crossref.outcomes import meaning_of
-from factcheck.db import get_engine
+from factcheck.db import get_engine, session_scope
 from factcheck.models import (
     AuditEvent,
     Claim,
@@ -21,8 +22,11 @@ from factcheck.models import (
     CrossReference,
     CrossrefState,
     RejectedPage,
+    Role,
 )
+from factcheck.web import create_app
 from tests import crossref_world
+from tests.conftest import PASSWORD, log_in
 from tests.harness import OutletSimulator, Stack, WorkerProcess, free_port, make_stack, wait_for
 from tests.helpers import split_now
 from tests.test_pipeline import submit, web_client
@@ -210,6 +214,19 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
         # A host that does not resolve may resolve later: tried again by itself.
         assert "Tried 1 time; trying again by itself after" in page
         assert all(o["tries"] == 1 and o["retry_at"] for o in outcomes)
+
+        report_file = tmp_path / "report.json"
+        CliRunner().invoke(
+            main, ["report", str(article_id), "-o", str(report_file)], env=stack.env
+        )
+        rows = json.loads(report_file.read_text(encoding="utf-8"))["outlets"]
+        for row in (r for r in rows if r["outlet"] in ("Reuters", "Al Jazeera")):
+            assert (row["not_found"], row["could_not_check"]) == (0, row["claims"])
+        with session_scope(stack.settings.database_url) as db:
+            add_user(db, username="ed", password=PASSWORD, role=Role.EDITOR, actor="test")
+        editor = log_in(create_app(stack.settings, {"WTF_CSRF_ENABLED": False}), "ed")
+        dashboard = editor.get("/dashboard").get_data(as_text=True)
+        assert "<strong>Reuters cannot be checked:</strong>" in dashboard
 
         again = CliRunner().invoke(
             main, ["crossref", str(article_id), "--wait", "--timeout", "90"], env=stack.env
