@@ -58,6 +58,7 @@ LEAST_ROLE = {
     "reports.pdf": E,
     "reports.show": E,
     "review.archived": R,
+    "review.archived_page_read": R,
     "review.crossrefs": R,
     "review.index": R,
     "review.next_claim": R,

@@ -100,6 +100,10 @@ def test_the_demo_articles_sources_are_found_archived_and_aligned(world_stack, d
     assert rejected and all(page.sha256 and page.warc_file for page in rejected)
     page = client.get(f"/claims/{rejected[0].claim_id}").get_data(as_text=True)
     assert re.search(r"\d+ pages? read that do(es)? not bear on the claim", page)
+    assert f'href="/pages-read/{rejected[0].id}/archived"' in page
+    copy = client.get(f"/pages-read/{rejected[0].id}/archived").get_data(as_text=True)
+    assert "the copy matches it" in copy and rejected[0].sha256 in copy
+    assert client.get("/pages-read/424242/archived").status_code == 404
 
 
 def test_gathering_again_updates_the_rows_instead_of_adding_copies(world_stack, demo_text):

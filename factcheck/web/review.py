@@ -22,7 +22,17 @@ from factcheck.audit.search import object_events
 from factcheck.crossref import RecordLocator, WarcArchive, page_text
 from factcheck.crossref.store import retry_gathering
 from factcheck.errors import UserError
-from factcheck.models import Claim, ClaimKind, ClaimStatus, CrossReference, Role, User, utcnow
+from factcheck.models import (
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    CrossReference,
+    FetchedPage,
+    RejectedPage,
+    Role,
+    User,
+    utcnow,
+)
 from factcheck.review.queue import filter_choices
 from factcheck.review.rules import (
     ReviewFilter,
@@ -288,17 +298,27 @@ def retry_crossrefs(claim_id: int) -> ResponseReturnValue:
 
 @bp.get("/crossrefs/<int:crossref_id>/archived")
 def archived(crossref_id: int) -> ResponseReturnValue:
-    """The archived copy of a source, verified against its SHA-256, shown as text (the
-    outlet's own markup and scripts never run here)."""
-    ref = get_session().get(CrossReference, crossref_id)
-    if ref is None or ref.warc_file is None:
-        abort(404, "There is no archived copy of this source.")
+    """The archived copy of a source."""
+    return _archived_copy(get_session().get(CrossReference, crossref_id))
+
+
+@bp.get("/pages-read/<int:page_id>/archived")
+def archived_page_read(page_id: int) -> ResponseReturnValue:
+    """The archived copy of a page read for a claim that did not bear on it."""
+    return _archived_copy(get_session().get(RejectedPage, page_id))
+
+
+def _archived_copy(page: FetchedPage | None) -> ResponseReturnValue:
+    """A page's archived copy, verified against its SHA-256, shown as text (the outlet's
+    own markup and scripts never run here)."""
+    if page is None or page.warc_file is None:
+        abort(404, "There is no archived copy of this page.")
     copy = WarcArchive(app_settings().archive_dir).read(
-        RecordLocator(ref.warc_file, ref.warc_offset, ref.warc_length), sha256=ref.sha256
+        RecordLocator(page.warc_file, page.warc_offset, page.warc_length), sha256=page.sha256
     )
     content_type = copy.headers.get("content-type", "text/html").split(";")[0]
     text = page_text(copy.body.decode("utf-8", errors="replace"), content_type)
-    return render_template("review/archived.html", ref=ref, copy=copy, text=text)
+    return render_template("review/archived.html", ref=page, copy=copy, text=text)
 
 
 @bp.app_template_global()
