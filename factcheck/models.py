@@ -137,7 +137,7 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("article_id", "position", name="uq_claim_article_position"),
         Index("ix_claim_status_checkworthiness", "status", "checkworthiness"),
-        # The review queue's order over pending claims only (see review._candidate_query).
+        # The review queue's order over pending claims only (see review.rules._candidate_query).
         Index(
             "ix_claim_pending_priority",
             sql("checkworthiness DESC"),

@@ -3,5 +3,6 @@ into claims (`splitting`: the article's small state machine), laid out with thei
 highlighted (`highlight`), and given the one JSON shape the API and the CLI share
 (`serialize`).
 
-May import the ground floor, `net`, `outlets`, `extract`, `audit` and `review`.
+May import the ground floor, `net`, `outlets`, `extract`, `crossref` (each claim's
+outcomes in its JSON), `audit` and `review`.
 """

@@ -1,6 +1,6 @@
 """The audit chain, exported and verified inside PostgreSQL. JSON columns are stored in
 canonical form (db.canonical_json), so the database can rebuild each event's hashed text
-(audit.event_text) and hash it; Python only passes the lines along. A row whose rebuilt
+(audit.events.event_text) and hash it; Python only passes the lines along. A row whose rebuilt
 text does not give its hash (stored before canonical form, or tampered with) is checked
 again in Python, which has the last word."""
 
@@ -40,7 +40,7 @@ PARALLEL_ABOVE = 100_000
 AT_TEXT = literal_column(
     """to_char(audit_event.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'"""
 )
-# audit.event_text, spelt in SQL: the fields in sorted order, each as JSON.
+# audit.events.event_text, spelt in SQL: the fields in sorted order, each as JSON.
 EVENT_TEXT = literal_column(
     """'{"action":' || to_json(audit_event.action)::text"""
     """ || ',"actor":' || to_json(audit_event.actor)::text"""
@@ -167,7 +167,7 @@ def jsonl_event_lines(
 def csv_event_lines(
     session: Session, export_filter: ExportFilter, *, upto_id: int | None
 ) -> Iterator[str]:
-    """The events as CSV rows, written by COPY (the columns as audit.EXPORT_COLUMNS)."""
+    """The events as CSV rows, written by COPY (the columns as audit.events.EXPORT_COLUMNS)."""
     bound = [col(AuditEvent.id) <= upto_id] if upto_id else []
     query = (
         select(

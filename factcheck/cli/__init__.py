@@ -14,7 +14,7 @@ import click
 
 # Each command's name, and where it lives as "module:attribute" under factcheck.cli.
 COMMANDS = {
-    "migrate": "server:migrate",
+    "migrate": "schema:migrate",
     "extract": "extract:extract",
     "ingest": "articles:ingest",
     "list": "articles:list_command",
@@ -28,7 +28,7 @@ COMMANDS = {
     "audit": "audit:audit",
     "export": "publish:export",
     "serve": "server:serve",
-    "worker": "server:worker",
+    "worker": "worker:worker",
     "run": "server:run",
 }
 

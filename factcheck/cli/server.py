@@ -1,5 +1,5 @@
-"""Running factcheck: the schema (`migrate`), the web (`serve`), the workers (`worker`),
-and all of it at once with a demo article and a first admin (`run`)."""
+"""Running factcheck: the web (`serve`), and all of it at once with the schema, a demo
+article, a first admin and two workers (`run`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlmodel import select
 from factcheck.accounts.users import add_user, list_users
 from factcheck.cli.articles import submit
 from factcheck.cli.common import cli_settings
+from factcheck.cli.worker import worker_command
 from factcheck.config import Settings
 from factcheck.db import session_scope
 from factcheck.migrate import upgrade_database
@@ -27,13 +27,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 DEMO_ARTICLE = REPO_ROOT / "tests" / "fixtures" / "articles" / "memo-nato-daesh-2017.txt"
-
-
-@click.command()
-def migrate() -> None:
-    """Create or upgrade the database schema."""
-    upgrade_database(cli_settings().database_url)
-    click.echo("database is at the newest schema")
 
 
 def _first_admin(settings: Settings) -> None:
@@ -70,45 +63,6 @@ def serve(port: int | None, host: str) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-def _worker_command(
-    settings: Settings,
-    extra: tuple[str, ...] = (),
-    *,
-    queues: str = "celery,crossrefs",
-    beat: bool = True,
-    name: str = "worker",
-) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "tasks",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--queues",
-        queues,
-        "--hostname",
-        f"{name}@%h",
-    ]
-    if beat:
-        command.append("--beat")
-    if settings.uses_embedded_broker:
-        # The file broker is local to this machine: one worker process pool is its scale.
-        command += ["--concurrency", "2"]
-    return command + list(extra)
-
-
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.pass_context
-def worker(ctx: click.Context) -> None:
-    """Start a Celery worker (with the periodic sweep) on the configured broker.
-    Extra arguments go to `celery worker`."""
-    command = _worker_command(cli_settings(), tuple(ctx.args))
-    os.execv(command[0], command)
-
-
 @click.command()
 @click.option("--port", type=int, default=None, help="Default: $PORT, else 5000.")
 def run(port: int | None) -> None:
@@ -120,10 +74,10 @@ def run(port: int | None) -> None:
     # Two workers: splitting (with the sweeps) is never held up by slow outlets.
     workers = [
         subprocess.Popen(
-            _worker_command(settings, queues="celery", name="split"), start_new_session=True
+            worker_command(settings, queues="celery", name="split"), start_new_session=True
         ),
         subprocess.Popen(
-            _worker_command(settings, queues="crossrefs", beat=False, name="crossrefs"),
+            worker_command(settings, queues="crossrefs", beat=False, name="crossrefs"),
             start_new_session=True,
         ),
     ]

@@ -1,6 +1,10 @@
 """Claim extraction: an article split into its check-worthy claims, each with the speaker
 it is attributed to and the news outlets it cites. Plain Python: no Flask, no database,
 no network.
+
+Imports nothing of the project but the ground floor and the outlet registry
+(`outlets.registry`, plain data: the names it looks for); pyproject.toml's
+`extract-alone` contract holds it to that.
 """
 
 from factcheck.extract.claims import extract

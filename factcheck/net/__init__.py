@@ -2,5 +2,5 @@
 
 Owns the client factory (timeouts, size limits, a User-Agent, redirects re-checked at
 every hop) and the address checks that refuse private and loopback targets (SSRF).
-Imports only the ground floor (config, db, errors, models).
+Imports only the ground floor (and the package's version, for its User-Agent).
 """

@@ -223,7 +223,7 @@ def queue_page(
 def _in_queue_order(session: Session, conditions: list, *, offset: int) -> list[Claim]:
     """A page of claims in the order reviewers are handed them: pinned articles' claims
     first, then the rest, each part most check-worthy first, then oldest article (as in
-    review.py). Each part is read in the order of an index, never by sorting the whole
+    review/rules.py). Each part is read in the order of an index, never by sorting the whole
     queue on the join; a page that starts past the pinned part counts that part to know
     where it starts in the rest."""
     pinned = col(Claim.article_id).in_(select(Article.id).where(col(Article.pinned)))

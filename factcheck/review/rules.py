@@ -92,7 +92,7 @@ def _filter_condition(parameter: str) -> Any:
 CLAIM = Claim.__table__  # type: ignore[attr-defined]
 VERDICT = Verdict.__table__  # type: ignore[attr-defined]
 # Outlet names are joined with a control character: the registry, whence outlet rows
-# come, refuses names with one (outlets.py).
+# come, refuses names with one (outlets/registry.py).
 CITED_SEPARATOR = "\x1f"
 
 
