@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
@@ -156,6 +158,32 @@ def test_the_crossref_command_names_an_article_that_does_not_exist(world_stack):
     assert "There is no article 424242." in result.output
 
 
+@contextmanager
+def gathering_world(tmp_path, outlets_file, **env) -> Iterator[Stack]:
+    """A stack of its own whose outlets are `outlets_file`'s, with a real worker."""
+    stack = make_stack(
+        tmp_path,
+        FACTCHECK_CROSSREF="1",
+        FACTCHECK_OUTLETS_FILE=str(outlets_file),
+        FACTCHECK_WIRE_AGENCIES="Reuters,AFP",
+        **env,
+    )
+    worker = WorkerProcess(stack, tmp_path / "worker.log").start()
+    try:
+        yield stack
+    finally:
+        worker.stop()
+        stack.close()
+
+
+def shown_outcomes(stack: Stack, article_id: int, outlets) -> tuple[list[dict], list[dict]]:
+    """`factcheck show`'s claims, and their outcomes at `outlets` (the outlets a test
+    defines; the shipped registry's others are left out)."""
+    shown = CliRunner().invoke(main, ["show", str(article_id), "--format", "json"], env=stack.env)
+    claims = json.loads(shown.output)["claim_list"]
+    return claims, [o for c in claims for o in c["outlet_outcomes"] if o["outlet"] in outlets]
+
+
 OFFLINE_OUTLETS = """
 [[outlets]]
 name = "Reuters"
@@ -183,33 +211,17 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
     no claim reads "nothing found", each failure names DNS, and the CLI says so."""
     outlets_file = tmp_path / "offline.toml"
     outlets_file.write_text(OFFLINE_OUTLETS, encoding="utf-8")
-    stack = make_stack(
-        tmp_path,
-        FACTCHECK_CROSSREF="1",
-        FACTCHECK_OUTLETS_FILE=str(outlets_file),
-        FACTCHECK_WIRE_AGENCIES="Reuters,AFP",
-    )
-    worker = WorkerProcess(stack, tmp_path / "worker.log").start()
-    try:
+    with gathering_world(tmp_path, outlets_file) as stack:
         client = web_client(stack)
         article_id = submit(client, demo_text)
         wait_for(lambda: gathered(stack), timeout=90)
-        shown = CliRunner().invoke(
-            main, ["show", str(article_id), "--format", "json"], env=stack.env
-        )
-        # The outlets redefined offline (the shipped registry's others are left out).
-        outcomes = [
-            o
-            for c in json.loads(shown.output)["claim_list"]
-            for o in c["outlet_outcomes"]
-            if o["outlet"] in ("Reuters", "AFP", "Al Jazeera")
-        ]
+        claims, outcomes = shown_outcomes(stack, article_id, ("Reuters", "AFP", "Al Jazeera"))
         assert {o["outlet"] for o in outcomes} == {"Reuters", "AFP", "Al Jazeera"}
         assert {o["outcome"] for o in outcomes} == {"could_not_check"}
         assert all(f["kind"] == "dns" for o in outcomes for f in o["failures"])
         assert all("host not found (DNS)" in o["reason"] for o in outcomes)
         assert references(stack) == []
-        claim = next(c for c in json.loads(shown.output)["claim_list"] if c["outlet_outcomes"])
+        claim = next(c for c in claims if c["outlet_outcomes"])
         page = client.get(f"/claims/{claim['id']}").get_data(as_text=True)
         assert page.count('<li class="outcome outcome-could-not-check">') == len(
             claim["outlet_outcomes"]
@@ -237,9 +249,6 @@ def test_with_no_network_every_searched_outlet_could_not_be_checked_for_dns(tmp_
         )
         assert again.exit_code == 1, again.output
         assert f", 0 nothing found, {len(outcomes)} could not check" in again.output
-    finally:
-        worker.stop()
-        stack.close()
 
 
 def test_the_crossref_command_waits_for_a_gathering_under_way_instead_of_starting_another(
@@ -324,31 +333,12 @@ def test_outlets_that_fail_in_each_way_could_not_be_checked_and_say_why(
     registry_file = crossref_world.build(outlets, tmp_path)
     registry_text, expected = failing(outlets, registry_file.read_text(encoding="utf-8"))
     registry_file.write_text(registry_text, encoding="utf-8")
-    stack = make_stack(
-        tmp_path,
-        FACTCHECK_CROSSREF="1",
-        FACTCHECK_OUTLETS_FILE=str(registry_file),
-        FACTCHECK_WIRE_AGENCIES="Reuters,AFP",
-        FACTCHECK_FETCH_TIMEOUT="0.5",
-        FACTCHECK_MAX_ARTICLE_MB="1",
-    )
-    worker = WorkerProcess(stack, tmp_path / "worker.log").start()
-    try:
+    with gathering_world(
+        tmp_path, registry_file, FACTCHECK_FETCH_TIMEOUT="0.5", FACTCHECK_MAX_ARTICLE_MB="1"
+    ) as stack:
         article_id = submit(web_client(stack), demo_text)
         wait_for(lambda: gathered(stack), timeout=120)
-        shown = CliRunner().invoke(
-            main, ["show", str(article_id), "--format", "json"], env=stack.env
-        )
-        # The outlets of this world (the shipped registry's others are left out).
-        outcomes = [
-            o
-            for c in json.loads(shown.output)["claim_list"]
-            for o in c["outlet_outcomes"]
-            if o["outlet"] in expected
-        ]
+        _claims, outcomes = shown_outcomes(stack, article_id, expected)
         kinds = {(o["outlet"], o["outcome"], f["kind"]) for o in outcomes for f in o["failures"]}
         assert kinds == {(outlet, "could_not_check", kind) for outlet, kind in expected.items()}
         assert all(o["outcome"] == "could_not_check" for o in outcomes)
-    finally:
-        worker.stop()
-        stack.close()
