@@ -52,48 +52,72 @@ class OutletHealth:
 
 def outlet_health(session: Session, *, now: datetime) -> list[OutletHealth]:
     """Every outlet searched within RECENT, those failing now first (most failures first),
-    then by name."""
+    then by name. One grouped read gives every outlet's counts and latest searches; only
+    an outlet failing now is read again, for since when and why."""
     since = now - RECENT
     counts: dict[str, Counter[str]] = {}
+    latest: dict[tuple[str, str], datetime] = {}
     rows = session.exec(
-        select(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome, func.count())
+        select(
+            ClaimOutletOutcome.outlet,
+            ClaimOutletOutcome.outcome,
+            func.count(),
+            func.max(ClaimOutletOutcome.checked_at),
+        )
         .where(ClaimOutletOutcome.checked_at >= since, KNOWN)
         .group_by(ClaimOutletOutcome.outlet, ClaimOutletOutcome.outcome)
     ).all()
-    for outlet, outcome, count in rows:
+    for outlet, outcome, count, last in rows:
         counts.setdefault(outlet, Counter())[outcome] += count
-    health = [_health(session, outlet, tally, since) for outlet, tally in counts.items()]
+        latest[outlet, outcome] = aware(last)
+    health = [_health(session, outlet, tally, latest, since) for outlet, tally in counts.items()]
     return sorted(health, key=lambda h: (not h.failing_now, -h.counts[COULD_NOT_CHECK], h.outlet))
 
 
-def _health(session: Session, outlet: str, tally: Counter[str], since: datetime) -> OutletHealth:
-    recent = (ClaimOutletOutcome.outlet == outlet, ClaimOutletOutcome.checked_at >= since, KNOWN)
-    last_answered = session.exec(
-        select(func.max(ClaimOutletOutcome.checked_at)).where(
-            *recent, col(ClaimOutletOutcome.outcome).in_([FOUND, NOTHING_FOUND])
-        )
-    ).one()
-    failed_after = [*recent, ClaimOutletOutcome.outcome == COULD_NOT_CHECK]
-    if last_answered is not None:
-        failed_after.append(ClaimOutletOutcome.checked_at > last_answered)
-    latest_failure = session.exec(
-        select(ClaimOutletOutcome.checked_at, ClaimOutletOutcome.reason)
-        .where(*failed_after)
-        .order_by(col(ClaimOutletOutcome.checked_at).desc())
-        .limit(1)
-    ).first()
-    # Each search keeps since when it has failed, across its retries (which renew its
-    # checked_at); rows from before that was kept have only their checked_at.
-    first_failed = func.coalesce(ClaimOutletOutcome.failing_since, ClaimOutletOutcome.checked_at)
-    failing_since = (
-        session.exec(select(func.min(first_failed)).where(*failed_after)).one()
-        if latest_failure
-        else None
+def _health(
+    session: Session,
+    outlet: str,
+    tally: Counter[str],
+    latest: dict[tuple[str, str], datetime],
+    since: datetime,
+) -> OutletHealth:
+    answers = [latest[outlet, o] for o in (FOUND, NOTHING_FOUND) if (outlet, o) in latest]
+    last_answered = max(answers, default=None)
+    last_failed = latest.get((outlet, COULD_NOT_CHECK))
+    failing = last_failed is not None and (last_answered is None or last_failed > last_answered)
+    since_failing, reason = (
+        _failure(session, outlet, since, last_answered) if failing else (None, None)
     )
     return OutletHealth(
         outlet=outlet,
         counts={outcome: tally[outcome] for outcome in OUTCOMES},
-        last_answered=aware(last_answered) if last_answered else None,
-        failing_since=aware(failing_since) if failing_since else None,
-        reason=latest_failure[1] if latest_failure else None,
+        last_answered=last_answered,
+        failing_since=since_failing,
+        reason=reason,
     )
+
+
+def _failure(
+    session: Session, outlet: str, since: datetime, last_answered: datetime | None
+) -> tuple[datetime, str]:
+    """Since when the outlet's searches have failed after its last answer, and why the
+    latest did."""
+    failed_after = [
+        ClaimOutletOutcome.outlet == outlet,
+        ClaimOutletOutcome.checked_at >= since,
+        KNOWN,
+        ClaimOutletOutcome.outcome == COULD_NOT_CHECK,
+    ]
+    if last_answered is not None:
+        failed_after.append(ClaimOutletOutcome.checked_at > last_answered)
+    reason = session.exec(
+        select(ClaimOutletOutcome.reason)
+        .where(*failed_after)
+        .order_by(col(ClaimOutletOutcome.checked_at).desc())
+        .limit(1)
+    ).one()
+    # Each search keeps since when it has failed, across its retries (which renew its
+    # checked_at); rows from before that was kept have only their checked_at.
+    first_failed = func.coalesce(ClaimOutletOutcome.failing_since, ClaimOutletOutcome.checked_at)
+    failing_since = session.exec(select(func.min(first_failed)).where(*failed_after)).one()
+    return aware(failing_since), reason
