@@ -7,16 +7,18 @@ entities. Outlets are found through a feed; a search page whose navigation links
 home page and sections; and a news sitemap beside a search page built by JavaScript (no
 results in its HTML). Each home page lists every headline with a teaser of the quote.
 
-Each event gives one claim, of one of six kinds: the quote as printed; the quote with a
-word dropped; the quote with a word changed in its second sentence; the quote given to
-another speaker; a fabricated quote on the same subject; a paraphrase of what was said.
-Every claim cites its outlet. The claims are gathered in batches of eight, as the
-workers do, and the bench prints:
+Each event gives one claim, of one of seven kinds: the quote as printed; the quote with
+a word dropped; the quote with a word changed in its second sentence; the quote given to
+another speaker (who may share the speaker's surname); a fabricated quote on the same
+subject; a paraphrase of what was said; the quote credited to an outlet that did not
+publish it. Every kind comes at every outlet. The claims are gathered in batches of
+eight, as the workers do, and the bench prints:
 
 - source recall@1: the true source first among the pages that bear on the claim
   (supports, contradicts, related), over the claims that have one;
 - false attachment: claims with a page that is not their source, given a meaning that
-  bears on the claim (and, for a fabricated quote, any page that supports or relates);
+  bears on the claim (for a fabricated quote, any page that supports or relates; for a
+  wrong outlet's credit, any page that bears on it at all);
 - `quote differs` precision and recall, over the dropped, changed and misattributed
   quotes;
 - fabricated quotes without supporting evidence;
@@ -25,7 +27,7 @@ workers do, and the bench prints:
 Targets (issue 13): recall@1 >= 0.95, false attachment <= 2 %, `quote differs`
 precision >= 0.95 and recall >= 0.90, fabricated 100 % without support.
 
-    .venv/bin/python bench/evidence.py [--events 36] [--seed 13]
+    .venv/bin/python bench/evidence.py [--events 42] [--seed 13] [--misses]
 """
 
 from __future__ import annotations
@@ -53,7 +55,16 @@ from factcheck.outlets.registry import load_registry
 from tests.harness import OutletSimulator
 
 HOSTS = {"Northern Wire": "127.0.0.2", "Capital Courier": "127.0.0.3", "Harbour Post": "127.0.0.4"}
-KINDS = ("exact", "dropped", "changed", "other speaker", "fabricated", "paraphrase")
+KINDS = (
+    "exact",
+    "dropped",
+    "changed",
+    "other speaker",
+    "fabricated",
+    "paraphrase",
+    "wrong outlet",
+)
+WITHOUT_SOURCE = {"fabricated", "wrong outlet"}
 DIFFERS = {"dropped", "changed", "other speaker"}
 BEARING = {SUPPORTS, CONTRADICTS, RELATED}
 JS_SEARCH = "<html><body><div id='app'></div><script>load()</script></body></html>"
@@ -166,9 +177,19 @@ def distractor(event: Event, n: int, rng: random.Random) -> tuple[str, str, str]
     return f"{event.path}-related-{n}", headline, page
 
 
+def wrong_outlet(event: Event) -> str:
+    """An outlet that did not publish the event's story."""
+    names = list(HOSTS)
+    return names[(names.index(event.outlet) + 1) % len(names)]
+
+
+def cited_outlet(event: Event, kind: str) -> str:
+    return wrong_outlet(event) if kind == "wrong outlet" else event.outlet
+
+
 def claim_text(event: Event, kind: str, rng: random.Random) -> str:
-    outlet = event.outlet
-    if kind == "exact":
+    outlet = cited_outlet(event, kind)
+    if kind in ("exact", "wrong outlet"):
         return f'"{event.quote}" {event.speaker} told {outlet}.'
     if kind == "dropped":
         words = event.first.split()
@@ -257,12 +278,16 @@ def bearing_pages(gathered: Gathered) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=36)
+    parser.add_argument("--events", type=int, default=42)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--misses", action="store_true", help="list each claim that missed, and its pages"
+    )
     options = parser.parse_args()
     rng = random.Random(options.seed)
     events = make_events(options.events, rng)
-    kinds = [KINDS[n % len(KINDS)] for n in range(len(events))]
+    # Each kind at every outlet: the outlet turns with each event, the kind every third.
+    kinds = [KINDS[(n // len(HOSTS)) % len(KINDS)] for n in range(len(events))]
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         simulators, registry = build_world(stack, events, rng, Path(folder))
         claims = [
@@ -270,7 +295,7 @@ def main() -> None:
                 text=claim_text(event, kind, rng),
                 speaker=event.other_speaker if kind == "other speaker" else event.speaker,
                 kind="statement" if kind == "paraphrase" else "quote",
-                cited_outlets=(event.outlet,),
+                cited_outlets=(cited_outlet(event, kind),),
                 article_text="A story that cites its sources.",
                 published=event.day + timedelta(hours=6),
             )
@@ -285,6 +310,33 @@ def main() -> None:
             )
         requests = {name: len(sim.requests) for name, sim in simulators.items()}
     report(events, kinds, gathered, requests)
+    if options.misses:
+        show_misses(events, kinds, gathered)
+
+
+def show_misses(events: list[Event], kinds: list[str], gathered: list[Gathered]) -> None:
+    """Each claim whose true source is not first among its bearing pages, or that has a
+    bearing page other than its source: every page read for it, with its hints."""
+    for event, kind, found in zip(events, kinds, gathered, strict=True):
+        bearing = bearing_pages(found)
+        first_is_source = bool(bearing) and bearing[0].url.endswith(event.path)
+        elsewhere = any(not e.url.endswith(event.path) for e in bearing)
+        differs_missed = kind in DIFFERS and not any(
+            QUOTE_DIFFERS in e.hints for e in bearing if e.url.endswith(event.path)
+        )
+        if kind in WITHOUT_SOURCE:
+            first_is_source = True
+            elsewhere = (
+                bool(bearing)
+                if kind == "wrong outlet"
+                else any(meaning_of(e.hints) in (SUPPORTS, RELATED) for e in bearing)
+            )
+        if first_is_source and not elsewhere and not differs_missed:
+            continue
+        print(f"- {kind}: story-{event.number} at {event.outlet}")
+        for page in found.evidence:
+            score = page.alignment.score if page.alignment else 0.0
+            print(f"    {page.url.split('/news/')[-1]:<36} {score:5.2f} {', '.join(page.hints)}")
 
 
 def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requests) -> None:
@@ -299,6 +351,9 @@ def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requ
             tally["fabricated"] += 1
             tally["fabricated unsupported"] += not supported
             tally["false attachment"] += supported
+        elif kind == "wrong outlet":
+            supported = bool(bearing)
+            tally["false attachment"] += supported
         else:
             tally["with source"] += 1
             tally["recall@1"] += bool(is_source) and is_source[0]
@@ -307,7 +362,7 @@ def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requ
         by_kind[kind]["claims"] += 1
         by_kind[kind]["source first"] += bool(is_source) and is_source[0]
         by_kind[kind]["attached elsewhere"] += (
-            supported if kind == "fabricated" else not all(is_source)
+            supported if kind in WITHOUT_SOURCE else not all(is_source)
         )
         by_kind[kind][f"first: {first.hints[0] if first else 'nothing'}"] += 1
         tally["differs said"] += differs
@@ -337,7 +392,7 @@ def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requ
     for kind, counts in by_kind.items():
         best = sorted((k[7:], n) for k, n in counts.items() if k.startswith("first: "))
         hints = ", ".join(f"{n} {hint}" for hint, n in best)
-        first = "-" if kind == "fabricated" else f"{counts['source first']}/{counts['claims']}"
+        first = "-" if kind in WITHOUT_SOURCE else f"{counts['source first']}/{counts['claims']}"
         print(
             f"  {kind:<14} source first {first}, attached elsewhere "
             f"{counts['attached elsewhere']}; best page's hint: {hints}"

@@ -38,6 +38,8 @@ class Settings:
     crossref_enabled: bool
     wire_agencies: tuple[str, ...]
     crossref_depth: int
+    # Pages of one outlet read for one claim, at most (crossref.gather.PAGES_PER_OUTLET).
+    pages_per_outlet: int
     crossref_stale_after_seconds: int
     fetch_per_host: int
     fetch_min_delay: float
@@ -74,6 +76,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as error:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _at_least(lowest: int, env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < lowest:
+        raise ConfigError(f"{name} must be at least {lowest}, not {value}")
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -160,6 +169,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if name.strip()
         ),
         crossref_depth=_int(env, "FACTCHECK_CROSSREF_DEPTH", 1),
+        pages_per_outlet=_at_least(1, env, "FACTCHECK_PAGES_PER_OUTLET", 5),
         crossref_stale_after_seconds=_int(env, "FACTCHECK_CROSSREF_STALE_AFTER", 900),
         fetch_per_host=_int(env, "FACTCHECK_FETCH_PER_HOST", 2),
         fetch_min_delay=_float(env, "FACTCHECK_FETCH_MIN_DELAY", 1.0),

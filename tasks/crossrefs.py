@@ -62,6 +62,7 @@ def gather_crossrefs(*claim_ids: int, outlets: list[str] | None = None) -> int:
             archive=WarcArchive(config.archive_dir),
             wire_agencies=config.wire_agencies,
             chain_depth=config.crossref_depth,
+            pages_per_outlet=config.pages_per_outlet,
         )
         # One transaction for the batch: one commit (and one turn at the audit chain's
         # head) instead of one per claim.

@@ -57,7 +57,9 @@ def give_verdict(
     session.refresh(claim)
 
 
-def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: str) -> None:
+def add_evidence(
+    session: Session, claim: Claim, outlet: str, url: str, hint: str, *more_hints: str
+) -> None:
     session.add(
         CrossReference(
             claim_id=claim.id,
@@ -65,7 +67,7 @@ def add_evidence(session: Session, claim: Claim, outlet: str, url: str, hint: st
             url=url,
             source="feed",
             hint=hint,
-            hints=[hint],
+            hints=[hint, *more_hints],
             score=1.0,
             passages=[{"text": "NATO as an institution will join the coalition.", "start": 0}],
             quote_diff=[["equal", "NATO as an"], ["insert", "institution"]]

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from factcheck.models import Claim
-from tests.helpers import add_outcome, split_now
+from tests.helpers import add_evidence, add_outcome, split_now
 
 pytestmark = [pytest.mark.browser]
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -60,3 +60,21 @@ def test_the_outcomes_are_a_named_list_with_one_item_per_outlet(
     editor_page.goto(f"{live_server}/claims/{unchecked_claim.id}")
     outcomes = editor_page.get_by_role("list", name="What each outlet's search came to")
     sync_api.expect(outcomes.get_by_role("listitem")).to_have_count(2)
+
+
+def test_a_reviewer_sees_the_whole_quote_diff_and_both_speakers_of_a_misattributed_quote(
+    editor_page, live_server, session: Session, demo_text: str
+) -> None:
+    claim = next(c for c in split_now(session, demo_text).claims if c.speaker)
+    url = "https://www.reuters.com/nato"
+    add_evidence(session, claim, "Reuters", url, "quote differs", "words given to Ines Moreau")
+
+    editor_page.goto(f"{live_server}/claims/{claim.id}")
+    source = editor_page.locator("article.crossref", has_text="Reuters")
+    mismatch = source.get_by_role("note")
+    sync_api.expect(mismatch).to_be_visible()
+    sync_api.expect(mismatch).to_contain_text(
+        f"the source gives these words to Ines Moreau; the article, to {claim.speaker}"
+    )
+    diff = source.get_by_label("The quote as the article has it, against the source")
+    sync_api.expect(diff.locator("ins")).to_have_text("institution")

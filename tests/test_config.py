@@ -44,6 +44,14 @@ def test_a_malformed_number_names_the_variable(tmp_path):
         load_settings(env)
 
 
+def test_pages_read_per_outlet_and_claim_default_to_five_and_are_at_least_one(tmp_path):
+    env = {"FACTCHECK_INSTANCE_DIR": str(tmp_path)}
+    assert load_settings(env).pages_per_outlet == 5
+    assert load_settings(env | {"FACTCHECK_PAGES_PER_OUTLET": "8"}).pages_per_outlet == 8
+    with pytest.raises(ConfigError, match="FACTCHECK_PAGES_PER_OUTLET must be at least 1"):
+        load_settings(env | {"FACTCHECK_PAGES_PER_OUTLET": "0"})
+
+
 @pytest.mark.parametrize(
     ("env", "limiter"),
     [

@@ -12,6 +12,7 @@ from factcheck.crossref.align import (
     NO_MATCHING_REPORT,
     QUOTE_DIFFERS,
     QUOTE_FOUND,
+    QUOTE_NOT_IN_SOURCE,
     align,
     page_text,
     quote_diff,
@@ -109,9 +110,14 @@ def test_a_report_with_other_figures_does_not_corroborate():
 
 
 def test_a_story_on_the_same_subject_that_does_not_report_the_claim_mentions_it():
-    claim = "France and Germany will agree to the US plan, diplomats said."
+    claim = "NATO will send troops to the coalition in Brussels, diplomats said."
     alignment = align(claim, AL_JAZEERA_STORY)
     assert alignment.hint == MENTIONS
+
+
+def test_a_story_sharing_one_name_with_the_claim_does_not_mention_it():
+    claim = "France and Germany will agree to the US plan, diplomats said."
+    assert align(claim, AL_JAZEERA_STORY).hint == NO_MATCHING_REPORT
 
 
 def test_a_story_on_something_else_is_no_matching_report():
@@ -185,3 +191,123 @@ def test_the_text_of_an_html_page_is_its_article_without_the_chrome(content_type
 
 def test_plain_text_is_kept_as_it_is():
     assert page_text("First paragraph.\n\nSecond.\n", "text/plain") == "First paragraph.\n\nSecond."
+
+
+# A council story of our own, for quotes of more than one sentence and their speakers.
+COUNCIL_STORY = """Council to send nurses to Riverton
+
+The Water Board met in Riverton on Monday to discuss the flood wall.
+
+"We will send 40 nurses to Riverton before the winter. The Water Board has agreed to pay \
+for the flood wall in full," Health Secretary Ines Moreau told reporters after the meeting.
+
+Critics in Riverton said the plan came too late."""
+
+SPLIT_QUOTE_STORY = """Council to send nurses to Riverton
+
+"We will send 40 nurses to Riverton before the winter," Ines Moreau said on Monday. \
+"The Water Board has agreed to pay for the flood wall in full."
+
+Critics said the plan came too late."""
+
+QUOTE_OVER_TWO_PARAGRAPHS = """Council to send nurses to Riverton
+
+Health Secretary Ines Moreau spoke after the meeting in Riverton.
+
+"We will send 40 nurses to Riverton before the winter," she said.
+
+"The Water Board has agreed to pay for the flood wall in full."
+
+Critics said the plan came too late."""
+
+FULL_QUOTE = (
+    "We will send 40 nurses to Riverton before the winter. The Water Board has agreed to "
+    "pay for the flood wall in full."
+)
+
+
+def test_a_two_sentence_quote_changed_in_its_second_sentence_differs_there():
+    claim = f"“{FULL_QUOTE.replace('in full', 'in part')}” Ines Moreau told the Northern Wire."
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert ("delete", "full") in alignment.quote_diff
+    assert ("insert", "part") in alignment.quote_diff
+    first_sentence = "We will send 40 nurses to Riverton before the winter."
+    assert alignment.quote_diff[0] == ("equal", first_sentence)
+
+
+def test_a_quote_with_a_word_dropped_differs_and_names_the_word():
+    claim = f"“{FULL_QUOTE.replace('before the winter', 'before winter')}” Ines Moreau said."
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert ("delete", "the") in alignment.quote_diff
+
+
+@pytest.mark.parametrize("story", [COUNCIL_STORY, SPLIT_QUOTE_STORY, QUOTE_OVER_TWO_PARAGRAPHS])
+def test_a_quote_is_found_whole_however_the_source_lays_it_out(story):
+    claim = f"“{FULL_QUOTE}” Health Secretary Ines Moreau said on Monday."
+    alignment = align(claim, story)
+    assert alignment.hint == QUOTE_FOUND
+    assert alignment.quote_diff == ()
+    assert not alignment.speaker_differs
+
+
+def test_a_quote_the_source_gives_to_another_person_differs_and_names_both():
+    claim = f"“{FULL_QUOTE}” Mayor Tomas Brandt told the Northern Wire."
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert alignment.speaker_differs
+    assert alignment.quoted_speaker == "Ines Moreau"
+    assert alignment.hints[:2] == (QUOTE_DIFFERS, "words given to Ines Moreau")
+
+
+def test_the_claims_speaker_given_by_the_caller_is_the_one_compared():
+    claim = f"“{FULL_QUOTE}” the official said."
+    assert align(claim, COUNCIL_STORY, claim_speaker="Tomas Brandt").speaker_differs
+    assert not align(claim, COUNCIL_STORY, claim_speaker="Moreau").speaker_differs
+
+
+def test_a_quote_given_to_a_pronoun_in_the_source_is_resolved_before_comparing():
+    claim = f"“{FULL_QUOTE}” Ines Moreau said."
+    assert not align(claim, QUOTE_OVER_TWO_PARAGRAPHS).speaker_differs
+    other = align(f"“{FULL_QUOTE}” Tomas Brandt said.", QUOTE_OVER_TWO_PARAGRAPHS)
+    assert other.speaker_differs
+
+
+def test_a_group_or_an_unnamed_speaker_is_not_compared_with_a_person():
+    claim = f"“{FULL_QUOTE}” an official told the Northern Wire."
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_FOUND
+    assert not alignment.speaker_differs
+
+
+def test_a_claim_of_two_quotations_of_which_the_source_prints_one_differs():
+    claim = (
+        "“We will send 40 nurses to Riverton before the winter,” Ines Moreau said, adding: "
+        "“Nobody in the council has ever doubted the flood wall.”"
+    )
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert ("insert", "Nobody in the council has ever doubted the flood wall.") in (
+        alignment.quote_diff
+    )
+
+
+def test_the_speakers_story_without_the_quote_is_quote_not_in_source():
+    claim = "“The Water Board will close every office in Riverton,” Ines Moreau told reporters."
+    alignment = align(claim, COUNCIL_STORY)
+    assert alignment.hint == QUOTE_NOT_IN_SOURCE
+    assert alignment.quote_diff == ()
+
+
+def test_a_story_of_the_same_place_without_the_speaker_is_no_matching_report():
+    claim = "“The Water Board will close every office in Riverton,” Tomas Brandt said."
+    assert align(claim, COUNCIL_STORY).hint == NO_MATCHING_REPORT
+
+
+def test_a_paraphrase_of_what_was_said_corroborates():
+    claim = (
+        "Ines Moreau said the Water Board would send 40 nurses to Riverton and pay for the "
+        "flood wall, Reuters reported."
+    )
+    assert align(claim, COUNCIL_STORY).hint == CORROBORATES

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from factcheck.models import AuditEvent, Claim, ClaimStatus, CrossrefState
 from tests.conftest import log_in, start_reviewing
-from tests.helpers import add_outcome, split_now
+from tests.helpers import add_evidence, add_outcome, split_now
 
 HTMX = {"HX-Request": "true"}
 
@@ -342,3 +342,29 @@ def test_a_failed_gathering_says_the_outcomes_shown_are_from_the_one_before(
     session.commit()
     page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
     assert "Gathering failed: boom What follows is from the gathering before." in page
+
+
+def test_a_quote_the_source_gives_to_another_person_names_both_on_the_claim_page(
+    client, editor_client, session, article
+):
+    claim = next(c for c in article.claims if c.speaker)
+    add_evidence(
+        session,
+        claim,
+        "Reuters",
+        "https://www.reuters.com/a",
+        "quote differs",
+        "words given to Tomas <Brandt>",
+    )
+
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    mismatch = re.search(r'<p class="speaker-mismatch".*?</p>', page, re.S).group(0)
+    assert "the source gives these words to <strong>Tomas &lt;Brandt&gt;</strong>" in mismatch
+    assert f"the article, to <strong>{claim.speaker}</strong>" in mismatch
+    assert '<p class="quote-diff"' in page
+
+    report = editor_client.get(f"/articles/{article.id}/report").get_data(as_text=True)
+    assert "the source gives these words to <strong>Tomas &lt;Brandt&gt;</strong>" in report
+    data = editor_client.get(f"/articles/{article.id}/report.json").get_json()
+    evidence = [e for c in data["claims"] for e in c["evidence"]]
+    assert [e["quoted_speaker"] for e in evidence] == ["Tomas <Brandt>"]

@@ -64,6 +64,7 @@ def users_list() -> None:
 @click.argument("role", type=ROLE_CHOICE)
 def users_set_role(username: str, role: str) -> None:
     """Change a user's role."""
+
     def change(session: Session) -> str:
         user = set_role(session, username=username, role=Role(role), actor="cli")
         return f"{user.username} is now {role}"

@@ -5,7 +5,10 @@ A page's text is split into passages (paragraphs; long ones into windows of sent
 Each passage is scored against the claim by how well it holds the claim's quotations
 (exactly or nearly, word by word), by BM25 over the claim's words, and by the share of
 the claim's names and numbers it repeats; the page's date closeness to the claim's
-weighs in. Hints help the reviewer; the verdict stays theirs.
+weighs in. Quotations are compared whole: every quotation of the claim, sentence by
+sentence wherever the page prints it, against the words the page quotes (so "she said"
+between two parts is not a difference), and the person the page gives them to against
+the claim's speaker. Hints help the reviewer; the verdict stays theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from rapidfuzz import fuzz
 
 from factcheck.crossref.discover import date_closeness
 from factcheck.crossref.terms import (
+    MIN_QUOTE_WORDS,
     Token,
     content_words,
     names,
@@ -29,22 +33,26 @@ from factcheck.crossref.terms import (
     stem,
     tokens,
 )
-from factcheck.extract import to_document
+from factcheck.extract import extract, to_document
 from factcheck.extract.citations import OutletIndex, cited_outlets
 from factcheck.extract.claims import shipped_registry
 from factcheck.extract.sentences import quote_spans, split_sentences
-from factcheck.extract.speakers import QUOTE_MASK
+from factcheck.extract.speakers import QUOTE_MASK, classify, find_speaker
 from factcheck.extract.text import Span, lines_of, normalise_text
 from factcheck.outlets.registry import Registry
 
 QUOTE_FOUND = "quote found"
 QUOTE_DIFFERS = "quote differs"
+QUOTE_NOT_IN_SOURCE = "quote not in source"
 CORROBORATES = "corroborates"
 MENTIONS = "mentions"
 NO_MATCHING_REPORT = "no matching report"
-# The hints that say the claim itself is on the page (its quote, or its facts): the page
-# cross-references the claim. "mentions" only shares some words with it.
-BEARING_HINTS = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES})
+NOT_AN_ARTICLE = "not an article"
+# The hints that say the page speaks to the claim itself (its quote, as printed or not,
+# or its facts): the page cross-references the claim. "mentions" only shares its subject.
+BEARING_HINTS = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, QUOTE_NOT_IN_SOURCE, CORROBORATES})
+# A second hint, with QUOTE_DIFFERS: the source gives the quoted words to another person.
+WORDS_GIVEN_TO = "words given to "
 
 # Passages: a paragraph up to this many words is one passage; a longer one is cut into
 # windows of SENTENCE_WINDOW sentences that overlap by one, so a fact told across two
@@ -63,20 +71,32 @@ QUOTE_MIN_WORD_SIMILARITY = 0.7
 # 1.0 means "all of the claim's words are here". A passage corroborates when it holds
 # at least CORROBORATES_MIN_TERMS of that, at least CORROBORATES_MIN_FACTS of the claim's
 # names and numbers and every one of its numbers (a report with other figures does not
-# corroborate); it mentions when it shares a name or number or MENTIONS_MIN_TERMS of the
-# words. Chosen on the same texts: a wire story's retelling of a claim scores 0.6-1.0, a
-# story on the same subject that does not report it 0.1-0.35, another subject 0.
+# corroborate). It mentions the claim only with real topical overlap: half the claim's
+# names and numbers and MENTIONS_MIN_TERMS of its words in one passage (a claim with no
+# names or numbers needs MENTIONS_MIN_TERMS_ALONE). Chosen on the same texts: a wire
+# story's retelling of a claim scores 0.6-1.0, a story on the same subject that does not
+# report it 0.1-0.35, another subject 0.
 BM25_K1 = 1.5
 BM25_B = 0.75
 CORROBORATES_MIN_TERMS = 0.45
 CORROBORATES_MIN_FACTS = 0.5
-MENTIONS_MIN_TERMS = 0.25
+MENTIONS_MIN_TERMS = 0.15
+MENTIONS_MIN_FACTS = 0.5
+MENTIONS_MIN_TERMS_ALONE = 0.5
+# A quote the page does not hold is "not in source" only when the page is the story the
+# quote would be in: it names the claim's speaker (when the claim names one) and holds
+# SAME_STORY_MIN_FACTS of the claim's names and numbers. Stories of the same week that
+# share a place and a body with the claim, but not its speaker, stay "no matching report".
+SAME_STORY_MIN_FACTS = 0.6
 # The passage score: a held quote counts most; a page further in time from the claim
 # loses up to DATE_WEIGHT of its score.
 QUOTE_WEIGHT = 0.5
 TERMS_WEIGHT = 0.3
 FACTS_WEIGHT = 0.2
 DATE_WEIGHT = 0.15
+# Speakers compared: only two people named by the extractor's rules (a group, a pronoun
+# or an organisation is not compared with anyone).
+_PEOPLE = frozenset({"person", "surname"})
 _EXPAND = 3  # words either side of a near quote match that may belong to it
 _Opcode = tuple[str, int, int, int, int]
 
@@ -92,21 +112,26 @@ class Passage:
 
 @dataclass(frozen=True)
 class _ReadPassage:
-    """A passage with its words worked out once, for every claim aligned with it."""
+    """A passage with its words worked out once, for every claim aligned with it.
+    `quoted` are the words inside its quotation marks (the words it quotes someone as
+    saying, without the "he said" between two parts of one quotation)."""
 
     passage: Passage
     tokens: tuple[Token, ...]
     stems: tuple[str, ...]
     stem_set: frozenset[str]
+    quoted: tuple[Token, ...]
 
 
 @dataclass(frozen=True)
 class Page:
     """A page's text (see `page_text`) read for alignment: its passages, each with its
-    tokens and stems. Several claims aligned with one page read it once (`read_page`)."""
+    tokens and stems, and every stem of the page. Several claims aligned with one page
+    read it once (`read_page`)."""
 
     text: str
     passages: tuple[_ReadPassage, ...]
+    stems: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -124,21 +149,28 @@ class ScoredPassage:
 @dataclass(frozen=True)
 class Alignment:
     """How a page bears on a claim. `hint` is one of QUOTE_FOUND, QUOTE_DIFFERS,
-    CORROBORATES, MENTIONS, NO_MATCHING_REPORT. For QUOTE_DIFFERS, `quote_diff` lists
-    (op, words) from what the source printed to what the claim quotes: "insert" words
-    only the claim has, "delete" words only the source has. `credited_to` names the
-    outlets the best passage credits for its information (to search them in turn)."""
+    QUOTE_NOT_IN_SOURCE, CORROBORATES, MENTIONS, NO_MATCHING_REPORT. For QUOTE_DIFFERS,
+    `quote_diff` lists (op, words) from what the source printed to what the claim quotes,
+    over the whole quote: "insert" words only the claim has, "delete" words only the
+    source has. `quoted_speaker` is who the source gives the quote to, when the extractor
+    can tell; `speaker_differs` when that is another person than the claim's speaker.
+    `credited_to` names the outlets the best passage credits for its information (to
+    search them in turn)."""
 
     hint: str
     score: float
     passages: tuple[ScoredPassage, ...] = ()
     quote_diff: tuple[tuple[str, str], ...] = ()
     credited_to: tuple[str, ...] = field(default_factory=tuple)
+    quoted_speaker: str | None = None
+    speaker_differs: bool = False
 
     @property
     def hints(self) -> tuple[str, ...]:
-        """The hint, then one "credited to <Outlet>" per credited outlet."""
-        return (self.hint, *(f"credited to {name}" for name in self.credited_to))
+        """The hint; "words given to <Speaker>" when the source gives the quote to
+        another person; then one "credited to <Outlet>" per credited outlet."""
+        given = (f"{WORDS_GIVEN_TO}{self.quoted_speaker}",) if self.speaker_differs else ()
+        return (self.hint, *given, *(f"credited to {name}" for name in self.credited_to))
 
     @property
     def best(self) -> ScoredPassage | None:
@@ -159,11 +191,83 @@ class _Quote:
 
 
 @dataclass(frozen=True)
+class _Part:
+    """A quotation of the claim, or one sentence of it, and where the page holds it:
+    the passage's index and the match, or None when the page does not hold it."""
+
+    quote: _Quote
+    passage: int | None = None
+    match: _QuoteMatch | None = None
+
+    @property
+    def words(self) -> int:
+        return len(self.quote.tokens)
+
+    @property
+    def similarity(self) -> float:
+        return self.match.similarity if self.match else 0.0
+
+    @property
+    def diff(self) -> tuple[tuple[str, str], ...]:
+        if self.match is None:
+            return (("insert", self.quote.text),)
+        return self.match.diff or (("equal", self.quote.text),)
+
+
+@dataclass(frozen=True)
+class _PageQuote:
+    """How the page holds the claim's quotations, all of them: each part's match."""
+
+    parts: tuple[tuple[_Part, ...], ...]  # one tuple of parts per quotation
+
+    @property
+    def found(self) -> list[_Part]:
+        return [part for parts in self.parts for part in parts if part.match is not None]
+
+    @property
+    def similarity(self) -> float:
+        every = [part for parts in self.parts for part in parts]
+        words = sum(part.words for part in every)
+        return sum(part.similarity * part.words for part in every) / words if words else 0.0
+
+    @property
+    def diff(self) -> tuple[tuple[str, str], ...]:
+        ops: list[tuple[str, str]] = []
+        for number, parts in enumerate(self.parts):
+            if number:
+                ops.append(("equal", "…"))
+            ops += [op for part in parts for op in part.diff]
+        return tuple(ops)
+
+    def in_passage(self, index: int) -> float:
+        """The share of the quotations' words that passage `index` holds, by similarity."""
+        every = [part for parts in self.parts for part in parts]
+        words = sum(part.words for part in every) or 1
+        held = [part for part in every if part.passage == index]
+        return sum(part.similarity * part.words for part in held) / words
+
+    def span_in(self, index: int) -> tuple[int, int] | None:
+        held = [part for part in self.found if part.passage == index and part.match]
+        return held[0].match.span if held and held[0].match else None
+
+
+@dataclass(frozen=True)
 class _Claim:
     quotes: list[_Quote]
     words: list[str]
     facts: set[str]
     numbers: set[str]
+    speaker: str | None  # a person's name, as the extractor gives it
+    person_words: frozenset[str]  # the stems of the speaker's name
+    speaker_words: frozenset[str]  # the stems of the words naming the speaker, title too
+    quote_facts: frozenset[str]  # the names and numbers inside the quotations
+
+
+def words_given_to(hints: Sequence[str]) -> str | None:
+    """Who the source gives the claim's quote to, by a page's hints, when that is another
+    person than the claim's speaker."""
+    given = [hint[len(WORDS_GIVEN_TO) :] for hint in hints if hint.startswith(WORDS_GIVEN_TO)]
+    return given[0] if given else None
 
 
 def page_text(body: str, content_type: str = "text/html") -> str:
@@ -202,8 +306,11 @@ def read_page(text: str) -> Page:
     for passage in split_passages(text):
         found = tuple(tokens(passage.text))
         stems = tuple(stem(t.norm) for t in found)
-        passages.append(_ReadPassage(passage, found, stems, frozenset(stems)))
-    return Page(text, tuple(passages))
+        inside = quote_spans(passage.text)
+        quoted = tuple(t for t in found if any(a <= t.start and t.end <= b for a, b in inside))
+        passages.append(_ReadPassage(passage, found, stems, frozenset(stems), quoted))
+    every = frozenset(word for passage in passages for word in passage.stem_set)
+    return Page(text, tuple(passages), every)
 
 
 def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
@@ -222,36 +329,47 @@ def align(
     page_published: datetime | None = None,
     registry: Registry | None = None,
     own_outlet: str | None = None,
+    claim_speaker: str | None = None,
     limit: int = 3,
 ) -> Alignment:
     """Align a claim with a page's text (see `page_text`; or the `Page` that `read_page`
     made of it): the `limit` best passages, best first, and the hint. Outlet names are
     left out of the claim's words (an outlet does not name itself in its copy);
-    `own_outlet`, the page's outlet, is not reported as credited."""
+    `own_outlet`, the page's outlet, is not reported as credited. `claim_speaker` is who
+    the claim is attributed to (found in the claim's text when not given)."""
     registry = registry if registry is not None else shipped_registry()
-    claim = _read_claim(claim_text, registry)
+    claim = _read_claim(claim_text, registry, claim_speaker)
     page = read_page(page) if isinstance(page, str) else page
     passages = page.passages
     if not passages:
         return Alignment(NO_MATCHING_REPORT, 0.0)
     terms = _bm25([p.stems for p in passages], claim.words)
+    held = _find_quotes(claim, passages) if claim.quotes else None
     date_factor = _date_factor(claim_published, page_published)
-    scored = []
-    for passage, term_score in zip(passages, terms, strict=True):
-        match = _best_quote_match(claim, passage)
-        scored.append((_score(claim, passage, term_score, match), passage, term_score, match))
-    scored.sort(key=lambda item: item[0], reverse=True)
-    best_score, best, best_terms, best_match = scored[0]
-    credited = _credited(best.passage, page.text, registry, own_outlet)
+    scored = sorted(
+        (
+            (_score(claim, passage, term_score, held.in_passage(i) if held else 0.0), i)
+            for i, (passage, term_score) in enumerate(zip(passages, terms, strict=True))
+        ),
+        key=lambda item: item[0],
+        reverse=True,  # stable: of passages scored alike, the first on the page
+    )
+    best_score, best_index = scored[0]
+    best = passages[best_index]
+    quoted_speaker, differs = _quoted_speaker(claim, page, held, registry)
+    hint = _hint(claim, page, best, terms[best_index], held, differs)
+    holds_quote = hint in (QUOTE_FOUND, QUOTE_DIFFERS)
     return Alignment(
-        hint=_hint(claim, best, best_terms, best_match),
+        hint=hint,
         score=round(best_score * date_factor, 4),
         passages=tuple(
-            _scored_passage(claim, passage, score * date_factor, match)
-            for score, passage, _terms, match in scored[:limit]
+            _scored_passage(claim, passages[i], score * date_factor, held, i)
+            for score, i in scored[:limit]
         ),
-        quote_diff=best_match.diff if best_match and best_match.similarity < 1 else (),
-        credited_to=credited,
+        quote_diff=held.diff if held and holds_quote and held.similarity < 1 else (),
+        credited_to=_credited(best.passage, page.text, registry, own_outlet),
+        quoted_speaker=quoted_speaker if holds_quote else None,
+        speaker_differs=differs and holds_quote,
     )
 
 
@@ -261,18 +379,85 @@ def _date_factor(claim_published: datetime | None, page_published: datetime | No
     return 1 - DATE_WEIGHT * (1 - date_closeness(claim_published, page_published))
 
 
-def _read_claim(claim_text: str, registry: Registry) -> _Claim:
+def _read_claim(claim_text: str, registry: Registry, speaker: str | None) -> _Claim:
     without_outlets = claim_text
     for mention in reversed(registry.find_all(claim_text)):
         blank = " " * (mention.end - mention.start)
         without_outlets = without_outlets[: mention.start] + blank + without_outlets[mention.end :]
     claim_numbers = numbers(without_outlets)
+    person = _person(speaker) if speaker else _claim_speaker(claim_text)
+    quotes = [_Quote(quote, tokens(quote)) for quote in quotations(claim_text)]
+    quoted = " ".join(quote.text for quote in quotes)
     return _Claim(
-        quotes=[_Quote(quote, tokens(quote)) for quote in quotations(claim_text)],
+        quotes=quotes,
         words=content_words(without_outlets),
         facts={stem(name) for name in names(without_outlets)} | claim_numbers,
         numbers=claim_numbers,
+        speaker=person,
+        person_words=frozenset(stem(t.norm) for t in tokens(person or "")),
+        speaker_words=frozenset(content_words(speaker or person or "")),
+        quote_facts=frozenset({stem(name) for name in names(quoted)} | numbers(quoted)),
     )
+
+
+def _person(name: str) -> str | None:
+    """`name` as the extractor names a person ("Minister Anna Kowalski" -> "Anna
+    Kowalski"); None for a group, an organisation or a pronoun."""
+    found = classify(name)
+    return found.name if found is not None and found.kind in _PEOPLE else None
+
+
+def _claim_speaker(claim_text: str) -> str | None:
+    """The person a claim's words are attributed to, its quotations left out."""
+    masked = claim_text
+    for start, end in quote_spans(claim_text):
+        masked = masked[:start] + QUOTE_MASK * (end - start) + masked[end:]
+    found = find_speaker(masked)
+    return _person(found.name) if found is not None else None
+
+
+def _speaker_of(text: str, registry: Registry, span: tuple[int, int]) -> str | None:
+    """The person `text` gives the words at `span` to, by the extractor's rules: the
+    speaker of the sentences holding them, else of the sentence right after them (a
+    quotation ending in its own sentence: "... in full." Kowalski told reporters)."""
+    sentences = extract(text, registry=registry).claims
+    start, end = span
+    holding = [s for s in sentences if s.start < end and start < s.end]
+    after = [s for s in sentences if s.start >= end][:1]
+    named = [s.speaker for s in [*holding, *after] if s.speaker]
+    return _person(named[0]) if named else None
+
+
+def _quoted_speaker(
+    claim: _Claim, page: Page, held: _PageQuote | None, registry: Registry
+) -> tuple[str | None, bool]:
+    """Who the page gives the claim's quotation to, and whether that is another person
+    than the claim's speaker. Read from the passage that holds it and the two before it
+    (a "she said" there is resolved by the extractor's memory of who spoke)."""
+    if held is None or not held.found:
+        return None, False
+    first = max(held.found, key=lambda part: part.words)
+    if first.passage is None or first.match is None:
+        return None, False
+    passages = page.passages
+    window_start = passages[max(0, first.passage - 2)].passage.start
+    window_end = passages[first.passage].passage.end
+    start, end = first.match.span
+    speaker = _speaker_of(
+        page.text[window_start:window_end], registry, (start - window_start, end - window_start)
+    )
+    if speaker is None or claim.speaker is None:
+        return speaker, False
+    return speaker, not _same_person(claim.speaker, speaker)
+
+
+def _same_person(one: str, other: str) -> bool:
+    """Two names of people as the extractor gives them: the same surname, and the same
+    first name when both give one ("Kowalski" is Anna Kowalski; Marcus is not)."""
+    first, second = [t.norm for t in tokens(one)], [t.norm for t in tokens(other)]
+    if not first or not second or first[-1] != second[-1]:
+        return False
+    return len(first) < 2 or len(second) < 2 or first[0] == second[0]
 
 
 def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[float]:
@@ -301,10 +486,51 @@ def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[floa
     return scores
 
 
-def _best_quote_match(claim: _Claim, read: _ReadPassage) -> _QuoteMatch | None:
-    matches = [_match_quote(quote, read.tokens, read.passage) for quote in claim.quotes]
-    found = [match for match in matches if match is not None]
-    return max(found, key=lambda match: match.similarity, default=None)
+def _find_quotes(claim: _Claim, passages: Sequence[_ReadPassage]) -> _PageQuote:
+    """Where the page holds each of the claim's quotations: whole in one passage, or
+    sentence by sentence (a quotation the source splits across paragraphs, or of which
+    it printed only some sentences), whichever holds more of its words."""
+    return _PageQuote(tuple(_find_quote(quote, passages) for quote in claim.quotes))
+
+
+def _find_quote(quote: _Quote, passages: Sequence[_ReadPassage]) -> tuple[_Part, ...]:
+    whole = _best_part(quote, passages)
+    if whole.similarity == 1.0:
+        return (whole,)
+    sentences = [s for s in _sentences_of(quote) if len(s.tokens) >= MIN_QUOTE_WORDS]
+    if len(sentences) < 2:
+        return (whole,)
+    parts = tuple(_best_part(sentence, passages) for sentence in sentences)
+    by_sentence = _PageQuote((parts,)).similarity
+    return parts if by_sentence > whole.similarity else (whole,)
+
+
+def _sentences_of(quote: _Quote) -> list[_Quote]:
+    span = Span(0, len(quote.text), quote.text)
+    return [_Quote(s.text, tokens(s.text)) for s in split_sentences(span)]
+
+
+def _best_part(quote: _Quote, passages: Sequence[_ReadPassage]) -> _Part:
+    best = _Part(quote)
+    for index, read in enumerate(passages):
+        match = _match_in_passage(quote, read)
+        if match is not None and match.similarity > best.similarity:
+            best = _Part(quote, index, match)
+            if match.similarity == 1.0:
+                break
+    return best
+
+
+def _match_in_passage(quote: _Quote, read: _ReadPassage) -> _QuoteMatch | None:
+    """The quote against the words the passage quotes someone as saying, then against
+    all its words (a source may print a quote without marks)."""
+    quoted = _match_quote(quote, read.quoted, read.passage) if read.quoted else None
+    if quoted is not None and quoted.similarity == 1.0:
+        return quoted
+    anywhere = _match_quote(quote, read.tokens, read.passage)
+    if quoted is None or (anywhere is not None and anywhere.similarity > quoted.similarity):
+        return anywhere
+    return quoted
 
 
 def _match_quote(quote: _Quote, source: Sequence[Token], passage: Passage) -> _QuoteMatch | None:
@@ -363,23 +589,28 @@ def _ops(
     return tuple(ops)
 
 
-def _facts_share(claim: _Claim, passage_words: frozenset[str]) -> float:
-    return len(claim.facts & passage_words) / len(claim.facts) if claim.facts else 0.0
+def _facts_share(claim: _Claim, words: frozenset[str]) -> float:
+    return len(claim.facts & words) / len(claim.facts) if claim.facts else 0.0
 
 
-def _score(
-    claim: _Claim, read: _ReadPassage, term_score: float, match: _QuoteMatch | None
-) -> float:
+def _score(claim: _Claim, read: _ReadPassage, term_score: float, quote_share: float) -> float:
     facts = _facts_share(claim, read.stem_set)
     score = TERMS_WEIGHT * term_score + FACTS_WEIGHT * facts
     if not claim.quotes:
         return score / (TERMS_WEIGHT + FACTS_WEIGHT)
-    return score + QUOTE_WEIGHT * (match.similarity if match else 0.0)
+    return score + QUOTE_WEIGHT * quote_share
 
 
-def _hint(claim: _Claim, read: _ReadPassage, term_score: float, match: _QuoteMatch | None) -> str:
-    if match is not None:
-        return QUOTE_FOUND if match.similarity == 1.0 else QUOTE_DIFFERS
+def _hint(
+    claim: _Claim,
+    page: Page,
+    read: _ReadPassage,
+    term_score: float,
+    held: _PageQuote | None,
+    speaker_differs: bool,
+) -> str:
+    if held is not None:
+        return _quote_hint(claim, page, held, speaker_differs)
     words = read.stem_set
     facts = _facts_share(claim, words)
     if (
@@ -388,13 +619,51 @@ def _hint(claim: _Claim, read: _ReadPassage, term_score: float, match: _QuoteMat
         and claim.numbers <= words
     ):
         return CORROBORATES
-    if facts > 0 or term_score >= MENTIONS_MIN_TERMS:
+    if not _names_speaker(claim, page):
+        return NO_MATCHING_REPORT  # What someone said is not on a page that never names them.
+    if claim.facts and facts >= MENTIONS_MIN_FACTS and term_score >= MENTIONS_MIN_TERMS:
+        return MENTIONS
+    if not claim.facts and term_score >= MENTIONS_MIN_TERMS_ALONE:
         return MENTIONS
     return NO_MATCHING_REPORT
 
 
+def _quote_hint(claim: _Claim, page: Page, held: _PageQuote, speaker_differs: bool) -> str:
+    """A quote claim is about its quote: the page prints it, prints it otherwise, or is
+    the story it would be in and does not print it. A near match elsewhere counts only
+    when it gives the words to the same person and keeps the quote's names and numbers:
+    the same pattern with another place or figure is another statement, not a misquote."""
+    same_story = _same_story(claim, page)
+    if held.similarity == 1.0:
+        return QUOTE_DIFFERS if speaker_differs else QUOTE_FOUND
+    near = (
+        held.similarity >= QUOTE_MIN_WORD_SIMILARITY
+        and not speaker_differs
+        and claim.quote_facts <= page.stems
+    )
+    if near or (held.found and same_story):
+        return QUOTE_DIFFERS
+    return QUOTE_NOT_IN_SOURCE if same_story else NO_MATCHING_REPORT
+
+
+def _names_speaker(claim: _Claim, page: Page) -> bool:
+    """Whether the page names the claim's speaker, first name too when the claim gives
+    one (true when the claim names no person)."""
+    return claim.person_words <= page.stems
+
+
+def _same_story(claim: _Claim, page: Page) -> bool:
+    """Whether the page is the story the claim's quote would be in: it names the claim's
+    speaker (when the claim names one) and holds SAME_STORY_MIN_FACTS of the claim's
+    other names and numbers."""
+    if not _names_speaker(claim, page):
+        return False
+    facts = claim.facts - claim.speaker_words
+    return bool(facts) and len(facts & page.stems) / len(facts) >= SAME_STORY_MIN_FACTS
+
+
 def _scored_passage(
-    claim: _Claim, read: _ReadPassage, score: float, match: _QuoteMatch | None
+    claim: _Claim, read: _ReadPassage, score: float, held: _PageQuote | None, index: int
 ) -> ScoredPassage:
     wanted = set(claim.words)
     start = read.passage.start
@@ -403,11 +672,12 @@ def _scored_passage(
         for t, word in zip(read.tokens, read.stems, strict=True)
         if word in wanted
     )
+    span = held.span_in(index) if held else None
     return ScoredPassage(
         passage=read.passage,
         score=round(score, 4),
-        quote_similarity=match.similarity if match else 0.0,
-        quote_span=match.span if match else None,
+        quote_similarity=round(held.similarity, 4) if span is not None and held else 0.0,
+        quote_span=span,
         term_spans=term_spans,
     )
 

@@ -14,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote_plus, urljoin, urlsplit
 
+import lxml.html
+from lxml import etree
+
 from factcheck.crossref.terms import content_words, key_terms, quotations
 from factcheck.outlets.registry import Outlet
 
@@ -81,23 +84,61 @@ def on_outlet(url: str, outlet: Outlet) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in outlet.domains)
 
 
+# Parts of a page that hold the site's own navigation, never a story it links to.
+CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "form", "menu"})
+# The first segment of a URL path that lists stories rather than telling one: a section,
+# a tag, a topic, an author's page, a search.
+LISTING_SEGMENTS = frozenset(
+    {
+        "author",
+        "authors",
+        "categories",
+        "category",
+        "page",
+        "profile",
+        "profiles",
+        "search",
+        "section",
+        "sections",
+        "site-search",
+        "tag",
+        "tags",
+        "topic",
+        "topics",
+    }
+)
+
+
 class _LinkParser(HTMLParser):
+    """The links of a page with their text, less those in its navigation (`CHROME_TAGS`,
+    or an element with role="navigation")."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, str]] = []
+        self.text: list[str] = []  # the text outside links and navigation
         self._href: str | None = None
         self._text: list[str] = []
+        self._open_chrome: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
+        attributes = dict(attrs)
+        if tag in CHROME_TAGS or attributes.get("role") == "navigation":
+            self._open_chrome.append(tag)
+        if tag == "a" and not self._open_chrome:
+            self._href = attributes.get("href")
             self._text = []
 
     def handle_data(self, data: str) -> None:
         if self._href is not None:
             self._text.append(data)
+        elif not self._open_chrome:
+            self.text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in self._open_chrome:
+            # Close the innermost chrome element of that tag (and any left open in it).
+            del self._open_chrome[len(self._open_chrome) - 1 - self._open_chrome[::-1].index(tag) :]
         if tag == "a" and self._href is not None:
             self.links.append((self._href, " ".join("".join(self._text).split())))
             self._href = None
@@ -106,24 +147,80 @@ class _LinkParser(HTMLParser):
 def links_to(
     page: str, outlet: Outlet, *, base_url: str | None = None, source: str = ARTICLE_LINK
 ) -> list[Candidate]:
-    """The links in `page` (HTML or plain text) that point at the outlet's domains, in
-    order, without repeats; an anchor's text becomes the candidate's title."""
+    """The links in `page` (HTML or plain text) that point at the outlet's stories, in
+    order, without repeats; an anchor's text becomes the candidate's title. Links in the
+    page's navigation and links to pages that list stories (see `is_story_url`) are left
+    out."""
     parser = _LinkParser()
     parser.feed(page)
     parser.close()
     found = [(urljoin(base_url or "", href), text) for href, text in parser.links]
-    found += [(url.rstrip(".,;:"), "") for url in _BARE_URL.findall(page)]
+    written = " ".join(parser.text)  # addresses written out in the text, not in markup
+    found += [(url.rstrip(".,;:"), "") for url in _BARE_URL.findall(written)]
     candidates: dict[str, Candidate] = {}
     for url, text in found:
         url = url.split("#")[0]
-        if url == base_url or not on_outlet(url, outlet) or url in candidates:
+        if url == base_url or url in candidates:
+            continue
+        if not on_outlet(url, outlet) or not is_story_url(url):
             continue
         candidates[url] = Candidate(url=url, title=text or None, source=source)
     return list(candidates.values())
 
 
+def is_story_url(url: str) -> bool:
+    """Whether `url` may be a story: not a site's home page, and not a section, tag,
+    topic, author or search page (by the first segment of its path)."""
+    segments = [segment for segment in urlsplit(url).path.lower().split("/") if segment]
+    return bool(segments) and segments[0] not in LISTING_SEGMENTS
+
+
+# A page whose links hold more than MAX_LINKS_PER_PROSE_WORD words for each word of its
+# prose (lines of PROSE_LINE_WORDS words or more ending a sentence), MIN_LISTING_LINK_WORDS
+# at least, lists stories: a home page, a section, a tag page. On the 25 real news pages
+# of the shared development set the ratio is 0.0 to 2.4 (most under 0.6); a page of
+# headlines has next to no prose, so its ratio is in the tens or more.
+MAX_LINKS_PER_PROSE_WORD = 4.0
+MIN_LISTING_LINK_WORDS = 40
+PROSE_LINE_WORDS = 12
+_SENTENCE_END = re.compile(r"[.!?][\"”’)]?$")
+_ARTICLE_TYPE = re.compile(r'"@type"\s*:\s*\[?[^\]]*?"\w*(?:Article|BlogPosting|Report)"')
+
+
+def not_an_article(html: str, text: str) -> str | None:
+    """Why a fetched HTML page (`text`: its readable text, one paragraph per line) is not
+    a story but a list of them (a home page, a section or tag page), or None when it may
+    be one. A page that says it is an article (Open Graph's og:type, a schema.org
+    *Article in JSON-LD) is one; og:type "website" alone proves nothing (real stories
+    carry it too)."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    kinds = [kind.strip().lower() for kind in tree.xpath("//meta[@property='og:type']/@content")]
+    if any(kind.startswith("article") for kind in kinds):
+        return None
+    if any(_ARTICLE_TYPE.search(data) for data in tree.xpath(_JSON_LD)):
+        return None
+    for chrome in tree.xpath("//script | //style | //nav | //header | //footer | //aside"):
+        chrome.drop_tree()
+    link_words = sum(len(link.text_content().split()) for link in tree.iter("a"))
+    prose = sum(
+        len(words)
+        for words in (line.split() for line in text.splitlines())
+        if len(words) >= PROSE_LINE_WORDS and _SENTENCE_END.search(words[-1])
+    )
+    if link_words >= MIN_LISTING_LINK_WORDS and link_words > MAX_LINKS_PER_PROSE_WORD * prose:
+        return f"a list of stories ({link_words} words of links, {prose} of prose), not a story"
+    return None
+
+
+_JSON_LD = "//script[@type='application/ld+json']/text()"
+
+
 def search_results(page: str, outlet: Outlet, *, search_url: str) -> list[Candidate]:
-    """The result links of an outlet's search page: its links back to the outlet."""
+    """The result links of an outlet's search page: its links back to the outlet's
+    stories, not its navigation, sections or other searches."""
     return links_to(page, outlet, base_url=search_url, source=SEARCH)
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from factcheck.crossref.align import (
+    BEARING_HINTS,
     NO_MATCHING_REPORT,
+    NOT_AN_ARTICLE,
     Alignment,
     Page,
     align,
@@ -25,6 +27,7 @@ from factcheck.crossref.discover import (
     Candidate,
     build_search_url,
     links_to,
+    not_an_article,
     on_outlet,
     rank_candidates,
     search_results,
@@ -49,7 +52,11 @@ from factcheck.crossref.outcomes import (
 from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet, Registry
 
-PAGES_PER_OUTLET = 3  # the best-ranked candidates fetched for each outlet
+# Each outlet's best-ranked candidates read first for a claim; when none of them bears
+# on it, the next, up to PAGES_PER_OUTLET pages in all (a setting:
+# FACTCHECK_PAGES_PER_OUTLET).
+FIRST_PAGES = 3
+PAGES_PER_OUTLET = 5
 CITATION = "citation"
 ARTICLE_LINKS = "links in the article"  # the route of pages the article itself links to
 # Pages read for alignment (text, passages and their words), kept by each worker process
@@ -276,6 +283,7 @@ class _Pages:
         self.archive = archive
         self._archived: dict[str, ArchivedRecord] = {}
         self._read: dict[str, Page] = {}
+        self._lists: dict[str, bool] = {}
 
     def revisit(self, result: FetchResult, page: KnownPage) -> FetchResult:
         """The response a 304 stands for: the copy archived when the page was fetched,
@@ -297,6 +305,14 @@ class _Pages:
         if result.url not in self._archived:
             self._archived[result.url] = self.archive.write(result)
         return self._archived[result.url]
+
+    def lists_stories(self, result: FetchResult) -> bool:
+        """Whether the page is a list of stories, not one (see `not_an_article`)."""
+        if result.url not in self._lists:
+            html = "html" in result.content_type
+            text = self.read(result).text if html else ""
+            self._lists[result.url] = html and not_an_article(result.text(), text) is not None
+        return self._lists[result.url]
 
     def read(self, result: FetchResult) -> Page:
         if result.url not in self._read:
@@ -374,6 +390,11 @@ def _evidence_from_page(
             error_kind=outcome.kind.value,
             error_retryable=outcome.retryable,
         )
+    if pages.lists_stories(outcome):
+        alignment = Alignment(NOT_AN_ARTICLE, 0.0)
+        return Evidence(
+            **common, result=outcome, archived=pages.archived(outcome), alignment=alignment
+        )
     alignment = align(
         claim.text,
         pages.read(outcome),
@@ -381,6 +402,7 @@ def _evidence_from_page(
         page_published=candidate.published,
         registry=registry,
         own_outlet=search.outlet.name,
+        claim_speaker=claim.speaker,
     )
     return Evidence(**common, result=outcome, archived=pages.archived(outcome), alignment=alignment)
 
@@ -392,36 +414,58 @@ def _gather_level(
     registry: Registry,
     policy: FetchPolicy,
     archive: WarcArchive,
+    pages_per_outlet: int,
 ) -> list[Gathered]:
     """One hop of the citation chain for every claim of the batch: what was found for
-    each claim, in the batch's order."""
+    each claim, in the batch's order. Each search reads its best-ranked FIRST_PAGES
+    candidates; one whose pages do not bear on the claim reads on down its ranking, up
+    to `pages_per_outlet` pages in all."""
     _discover(searches, claims, policy)
-    ranked = [
-        (search, ranked.candidate)
+    queues = {
+        id(search): [
+            ranked.candidate
+            for ranked in rank_candidates(
+                search.candidates,
+                claims[search.claim].text,
+                published=claims[search.claim].published,
+                limit=pages_per_outlet,
+            )
+        ]
         for search in searches
-        for ranked in rank_candidates(
-            search.candidates,
-            claims[search.claim].text,
-            published=claims[search.claim].published,
-            limit=PAGES_PER_OUTLET,
-        )
-    ]
+    }
     known = {page.url: page for claim in claims for page in claim.known_pages}
     pages = _Pages(archive)
-    fetched = _fetch_pages([candidate.url for _search, candidate in ranked], known, pages, policy)
-    gathered = [Gathered([], []) for _claim in claims]
+    fetched: dict[str, FetchResult | FetchError] = {}
     by_search: dict[int, list[Evidence]] = {id(search): [] for search in searches}
-    for search, candidate in ranked:
-        claim = claims[search.claim]
-        found = _evidence_from_page(
-            search, candidate, fetched[candidate.url], claim, pages, registry
-        )
-        gathered[search.claim].evidence.append(found)
-        by_search[id(search)].append(found)
+    reading, take = searches, min(FIRST_PAGES, pages_per_outlet)
+    while reading:
+        turn = [
+            (search, candidate) for search in reading for candidate in queues[id(search)][:take]
+        ]
+        for search in reading:
+            del queues[id(search)][:take]
+        wanted = [candidate.url for _search, candidate in turn if candidate.url not in fetched]
+        fetched |= _fetch_pages(list(dict.fromkeys(wanted)), known, pages, policy)
+        for search, candidate in turn:
+            claim = claims[search.claim]
+            by_search[id(search)].append(
+                _evidence_from_page(
+                    search, candidate, fetched[candidate.url], claim, pages, registry
+                )
+            )
+        reading = [s for s in reading if queues[id(s)] and not _bears(by_search[id(s)])]
+        take = pages_per_outlet
+    gathered = [Gathered([], []) for _claim in claims]
     for search in searches:
+        gathered[search.claim].evidence.extend(by_search[id(search)])
         outcome = _outcome(search, by_search[id(search)], claims[search.claim])
         gathered[search.claim].outcomes.append(outcome)
     return gathered
+
+
+def _bears(evidence: list[Evidence]) -> bool:
+    """Whether one of the pages speaks to the claim itself (see BEARING_HINTS)."""
+    return any(found.alignment and found.alignment.hint in BEARING_HINTS for found in evidence)
 
 
 def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -> OutletOutcome:
@@ -459,6 +503,7 @@ def gather(
     archive: WarcArchive,
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
+    pages_per_outlet: int = PAGES_PER_OUTLET,
 ) -> Gathered:
     """What gathering finds for one claim: `gather_batch` of a batch of one."""
     [gathered] = gather_batch(
@@ -468,6 +513,7 @@ def gather(
         archive=archive,
         wire_agencies=wire_agencies,
         chain_depth=chain_depth,
+        pages_per_outlet=pages_per_outlet,
     )
     return gathered
 
@@ -480,12 +526,14 @@ def gather_batch(
     archive: WarcArchive,
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
+    pages_per_outlet: int = PAGES_PER_OUTLET,
 ) -> list[Gathered]:
     """For each claim, every page fetched for it and the outcome of each outlet searched,
     following citation chains (a source crediting another outlet) up to `chain_depth`
-    hops. Claims gathered together (the claims of an article, say) share what they would
-    each fetch: a feed, sitemap or page that several of them need is fetched, archived
-    and read once, then weighed against each claim on its own."""
+    hops, reading at most `pages_per_outlet` pages of each outlet. Claims gathered
+    together (the claims of an article, say) share what they would each fetch: a feed,
+    sitemap or page that several of them need is fetched, archived and read once, then
+    weighed against each claim on its own."""
     searches = _first_searches(claims, registry, wire_agencies)
     # An outlet the claim is searched at first-hand is never searched again down a chain
     # (not even when gathering again at another outlet only: it keeps its own outcome).
@@ -494,7 +542,14 @@ def gather_batch(
     for depth in range(chain_depth + 1):
         if not searches:
             break
-        level = _gather_level(searches, claims, registry=registry, policy=policy, archive=archive)
+        level = _gather_level(
+            searches,
+            claims,
+            registry=registry,
+            policy=policy,
+            archive=archive,
+            pages_per_outlet=pages_per_outlet,
+        )
         searches = []
         for index, found in enumerate(level):
             gathered[index].evidence.extend(found.evidence)

@@ -26,8 +26,10 @@ from factcheck.crossref.align import (
     CORROBORATES,
     MENTIONS,
     NO_MATCHING_REPORT,
+    NOT_AN_ARTICLE,
     QUOTE_DIFFERS,
     QUOTE_FOUND,
+    QUOTE_NOT_IN_SOURCE,
 )
 from factcheck.net.fetch import FAILURE_LABELS, FailureKind
 
@@ -54,8 +56,10 @@ HINT_MEANINGS = {
     QUOTE_FOUND: SUPPORTS,
     CORROBORATES: SUPPORTS,
     QUOTE_DIFFERS: CONTRADICTS,
+    QUOTE_NOT_IN_SOURCE: CONTRADICTS,
     MENTIONS: RELATED,
     NO_MATCHING_REPORT: REJECTED,
+    NOT_AN_ARTICLE: REJECTED,
 }
 CREDITED_TO = "credited to "
 # The meanings that make an outlet's outcome `found`.

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from factcheck.crossref.align import BEARING_HINTS, QUOTE_DIFFERS
+from factcheck.crossref.align import BEARING_HINTS, QUOTE_DIFFERS, words_given_to
 from factcheck.crossref.outcomes import COULD_NOT_CHECK, NOT_SEARCHABLE, NOTHING_FOUND, meaning_of
 from factcheck.errors import NotFound
 from factcheck.models import (
@@ -49,6 +49,8 @@ class Evidence:
     fetched_at: datetime | None
     error: str | None
     meaning: str = ""  # what the hints mean (crossref.outcomes): supports, contradicts, ...
+    # Who the source gives the quote to, when another person than the claim's speaker.
+    quoted_speaker: str | None = None
 
     @property
     def bears_on_claim(self) -> bool:
@@ -273,6 +275,7 @@ def _evidence(ref: CrossReference) -> Evidence:
         fetched_at=_aware_or_none(ref.fetched_at),
         error=ref.error,
         meaning=meaning_of(ref.hints),
+        quoted_speaker=words_given_to(ref.hints),
     )
 
 

@@ -9,6 +9,7 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from factcheck.config import Settings, load_settings
+from factcheck.crossref.align import words_given_to
 from factcheck.crossref.outcomes import OUTCOME_LABELS, meaning_of
 from factcheck.models import Role
 from factcheck.outlets.edits import LiveRegistry
@@ -86,6 +87,7 @@ def create_app(
     app.jinja_env.globals["roles"] = Role
     app.jinja_env.globals["outcome_labels"] = OUTCOME_LABELS
     app.jinja_env.globals["meaning_of"] = meaning_of
+    app.jinja_env.globals["words_given_to"] = words_given_to
     app.teardown_appcontext(close_session)
 
     return app
