@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 from factcheck.config import Settings, load_settings
 from factcheck.outlets.edits import LiveRegistry
@@ -99,3 +99,13 @@ def _configure(sender: Celery, **_kwargs: object) -> None:
 @worker_ready.connect
 def _sweep_at_start(sender: Any, **_kwargs: object) -> None:
     sender.app.send_task(SWEEP_TASK)
+
+
+@worker_init.connect
+def _read_pages_without_a_pause(**_kwargs: object) -> None:
+    """Load the page reader before the pool starts (child processes inherit it): loaded
+    by the first page a task reads, it holds every thread of the worker for half a
+    second. Imported here, so the web app and the CLI, which import this module, do not."""
+    from factcheck.crossref.align import page_text
+
+    page_text("<p>.</p>")

@@ -252,7 +252,10 @@ class _PageQuote:
 
 
 @dataclass(frozen=True)
-class _Claim:
+class Claim:
+    """A claim read for alignment (`read_claim`): its quotations, words, names and
+    numbers, and its speaker. Aligning one claim with several pages reads it once."""
+
     quotes: list[_Quote]
     words: list[str]
     facts: set[str]
@@ -322,7 +325,7 @@ def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
 
 
 def align(
-    claim_text: str,
+    claim: str | Claim,
     page: str | Page,
     *,
     claim_published: datetime | None = None,
@@ -332,13 +335,15 @@ def align(
     claim_speaker: str | None = None,
     limit: int = 3,
 ) -> Alignment:
-    """Align a claim with a page's text (see `page_text`; or the `Page` that `read_page`
-    made of it): the `limit` best passages, best first, and the hint. Outlet names are
-    left out of the claim's words (an outlet does not name itself in its copy);
-    `own_outlet`, the page's outlet, is not reported as credited. `claim_speaker` is who
-    the claim is attributed to (found in the claim's text when not given)."""
+    """Align a claim (its text, or the `Claim` that `read_claim` made of it) with a
+    page's text (see `page_text`; or the `Page` that `read_page` made of it): the `limit`
+    best passages, best first, and the hint. Outlet names are left out of the claim's
+    words (an outlet does not name itself in its copy); `own_outlet`, the page's outlet,
+    is not reported as credited. `claim_speaker` is who the claim is attributed to (found
+    in the claim's text when not given)."""
     registry = registry if registry is not None else shipped_registry()
-    claim = _read_claim(claim_text, registry, claim_speaker)
+    if isinstance(claim, str):
+        claim = read_claim(claim, registry, claim_speaker)
     page = read_page(page) if isinstance(page, str) else page
     passages = page.passages
     if not passages:
@@ -379,7 +384,9 @@ def _date_factor(claim_published: datetime | None, page_published: datetime | No
     return 1 - DATE_WEIGHT * (1 - date_closeness(claim_published, page_published))
 
 
-def _read_claim(claim_text: str, registry: Registry, speaker: str | None) -> _Claim:
+def read_claim(claim_text: str, registry: Registry, speaker: str | None = None) -> Claim:
+    """The claim read for alignment: outlet names (by `registry`) are left out of its
+    words; `speaker` is who it is attributed to (found in its text when not given)."""
     without_outlets = claim_text
     for mention in reversed(registry.find_all(claim_text)):
         blank = " " * (mention.end - mention.start)
@@ -388,7 +395,7 @@ def _read_claim(claim_text: str, registry: Registry, speaker: str | None) -> _Cl
     person = _person(speaker) if speaker else _claim_speaker(claim_text)
     quotes = [_Quote(quote, tokens(quote)) for quote in quotations(claim_text)]
     quoted = " ".join(quote.text for quote in quotes)
-    return _Claim(
+    return Claim(
         quotes=quotes,
         words=content_words(without_outlets),
         facts={stem(name) for name in names(without_outlets)} | claim_numbers,
@@ -429,7 +436,7 @@ def _speaker_of(text: str, registry: Registry, span: tuple[int, int]) -> str | N
 
 
 def _quoted_speaker(
-    claim: _Claim, page: Page, held: _PageQuote | None, registry: Registry
+    claim: Claim, page: Page, held: _PageQuote | None, registry: Registry
 ) -> tuple[str | None, bool]:
     """Who the page gives the claim's quotation to, and whether that is another person
     than the claim's speaker. Read from the passage that holds it and the two before it
@@ -486,7 +493,7 @@ def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[floa
     return scores
 
 
-def _find_quotes(claim: _Claim, passages: Sequence[_ReadPassage]) -> _PageQuote:
+def _find_quotes(claim: Claim, passages: Sequence[_ReadPassage]) -> _PageQuote:
     """Where the page holds each of the claim's quotations: whole in one passage, or
     sentence by sentence (a quotation the source splits across paragraphs, or of which
     it printed only some sentences), whichever holds more of its words."""
@@ -589,11 +596,11 @@ def _ops(
     return tuple(ops)
 
 
-def _facts_share(claim: _Claim, words: frozenset[str]) -> float:
+def _facts_share(claim: Claim, words: frozenset[str]) -> float:
     return len(claim.facts & words) / len(claim.facts) if claim.facts else 0.0
 
 
-def _score(claim: _Claim, read: _ReadPassage, term_score: float, quote_share: float) -> float:
+def _score(claim: Claim, read: _ReadPassage, term_score: float, quote_share: float) -> float:
     facts = _facts_share(claim, read.stem_set)
     score = TERMS_WEIGHT * term_score + FACTS_WEIGHT * facts
     if not claim.quotes:
@@ -602,7 +609,7 @@ def _score(claim: _Claim, read: _ReadPassage, term_score: float, quote_share: fl
 
 
 def _hint(
-    claim: _Claim,
+    claim: Claim,
     page: Page,
     read: _ReadPassage,
     term_score: float,
@@ -628,7 +635,7 @@ def _hint(
     return NO_MATCHING_REPORT
 
 
-def _quote_hint(claim: _Claim, page: Page, held: _PageQuote, speaker_differs: bool) -> str:
+def _quote_hint(claim: Claim, page: Page, held: _PageQuote, speaker_differs: bool) -> str:
     """A quote claim is about its quote: the page prints it, prints it otherwise, or is
     the story it would be in and does not print it. A near match elsewhere counts only
     when it gives the words to the same person and keeps the quote's names and numbers:
@@ -646,13 +653,13 @@ def _quote_hint(claim: _Claim, page: Page, held: _PageQuote, speaker_differs: bo
     return QUOTE_NOT_IN_SOURCE if same_story else NO_MATCHING_REPORT
 
 
-def _names_speaker(claim: _Claim, page: Page) -> bool:
+def _names_speaker(claim: Claim, page: Page) -> bool:
     """Whether the page names the claim's speaker, first name too when the claim gives
     one (true when the claim names no person)."""
     return claim.person_words <= page.stems
 
 
-def _same_story(claim: _Claim, page: Page) -> bool:
+def _same_story(claim: Claim, page: Page) -> bool:
     """Whether the page is the story the claim's quote would be in: it names the claim's
     speaker (when the claim names one) and holds SAME_STORY_MIN_FACTS of the claim's
     other names and numbers."""
@@ -663,7 +670,7 @@ def _same_story(claim: _Claim, page: Page) -> bool:
 
 
 def _scored_passage(
-    claim: _Claim, read: _ReadPassage, score: float, held: _PageQuote | None, index: int
+    claim: Claim, read: _ReadPassage, score: float, held: _PageQuote | None, index: int
 ) -> ScoredPassage:
     wanted = set(claim.words)
     start = read.passage.start

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote_plus, urljoin, urlsplit
 
@@ -256,9 +257,15 @@ def rank_candidates(
 def _overlap(candidate: Candidate, wanted: set[str]) -> float:
     if not wanted:
         return 0.0
+    return len(wanted & _listed_words(candidate)) / len(wanted)
+
+
+@lru_cache(maxsize=4096)
+def _listed_words(candidate: Candidate) -> frozenset[str]:
+    """The words a listing gives a candidate (title, summary, URL slug): worked out once,
+    however many claims of a batch rank the same feed's candidates."""
     slug = re.sub(r"[-_/.]+", " ", urlsplit(candidate.url).path)
-    words = set(content_words(f"{candidate.title or ''} {candidate.summary or ''} {slug}"))
-    return len(wanted & words) / len(wanted)
+    return frozenset(content_words(f"{candidate.title or ''} {candidate.summary or ''} {slug}"))
 
 
 def date_closeness(first: datetime | None, second: datetime | None) -> float:

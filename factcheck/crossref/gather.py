@@ -16,9 +16,11 @@ from factcheck.crossref.align import (
     NO_MATCHING_REPORT,
     NOT_AN_ARTICLE,
     Alignment,
+    Claim,
     Page,
     align,
     page_text,
+    read_claim,
     read_page,
 )
 from factcheck.crossref.archive import ArchivedRecord, ArchiveError, WarcArchive
@@ -371,6 +373,7 @@ def _evidence_from_page(
     candidate: Candidate,
     outcome: FetchResult | FetchError,
     claim: ClaimInArticle,
+    reading: Claim,
     pages: _Pages,
     registry: Registry,
 ) -> Evidence:
@@ -396,13 +399,12 @@ def _evidence_from_page(
             **common, result=outcome, archived=pages.archived(outcome), alignment=alignment
         )
     alignment = align(
-        claim.text,
+        reading,
         pages.read(outcome),
         claim_published=claim.published,
         page_published=candidate.published,
         registry=registry,
         own_outlet=search.outlet.name,
-        claim_speaker=claim.speaker,
     )
     return Evidence(**common, result=outcome, archived=pages.archived(outcome), alignment=alignment)
 
@@ -437,6 +439,7 @@ def _gather_level(
     pages = _Pages(archive)
     fetched: dict[str, FetchResult | FetchError] = {}
     by_search: dict[int, list[Evidence]] = {id(search): [] for search in searches}
+    readings: dict[int, Claim] = {}  # each claim read once, for every page it is aligned with
     reading, take = searches, min(FIRST_PAGES, pages_per_outlet)
     while reading:
         turn = [
@@ -448,11 +451,18 @@ def _gather_level(
         fetched |= _fetch_pages(list(dict.fromkeys(wanted)), known, pages, policy)
         for search, candidate in turn:
             claim = claims[search.claim]
-            by_search[id(search)].append(
-                _evidence_from_page(
-                    search, candidate, fetched[candidate.url], claim, pages, registry
-                )
+            if search.claim not in readings:
+                readings[search.claim] = read_claim(claim.text, registry, claim.speaker)
+            found = _evidence_from_page(
+                search,
+                candidate,
+                fetched[candidate.url],
+                claim,
+                readings[search.claim],
+                pages,
+                registry,
             )
+            by_search[id(search)].append(found)
         reading = [s for s in reading if queues[id(s)] and not _bears(by_search[id(s)])]
         take = pages_per_outlet
     gathered = [Gathered([], []) for _claim in claims]
