@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,12 @@ from factcheck.crossref.align import (
     align,
     page_text,
     quote_diff,
+    read_page,
     split_passages,
 )
+from factcheck.extract import extract
+
+FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 
 ARTICLE_DATE = datetime(2017, 5, 25, 13, 45, tzinfo=UTC)
 
@@ -267,11 +272,13 @@ def test_the_claims_speaker_given_by_the_caller_is_the_one_compared():
     assert not align(claim, COUNCIL_STORY, claim_speaker="Moreau").speaker_differs
 
 
-def test_a_quote_given_to_a_pronoun_in_the_source_is_resolved_before_comparing():
-    claim = f"“{FULL_QUOTE}” Ines Moreau said."
-    assert not align(claim, QUOTE_OVER_TWO_PARAGRAPHS).speaker_differs
-    other = align(f"“{FULL_QUOTE}” Tomas Brandt said.", QUOTE_OVER_TWO_PARAGRAPHS)
-    assert other.speaker_differs
+def test_a_quote_the_source_gives_to_a_pronoun_is_not_compared_with_anyone():
+    """"she said" names nobody in its sentence: resolving it from earlier paragraphs may
+    pick another person, and a false alarm costs more than a missed one."""
+    for speaker in ("Ines Moreau", "Tomas Brandt"):
+        alignment = align(f"“{FULL_QUOTE}” {speaker} said.", QUOTE_OVER_TWO_PARAGRAPHS)
+        assert alignment.hint == QUOTE_FOUND
+        assert not alignment.speaker_differs
 
 
 def test_a_group_or_an_unnamed_speaker_is_not_compared_with_a_person():
@@ -311,3 +318,98 @@ def test_a_paraphrase_of_what_was_said_corroborates():
         "flood wall, Reuters reported."
     )
     assert align(claim, COUNCIL_STORY).hint == CORROBORATES
+
+
+def test_a_misquoted_figure_differs_on_a_page_naming_the_speaker():
+    story = (
+        "Nurses for Riverton\n\n"
+        "“We will send 40 nurses to Riverton before the winter,” Health Secretary Ines "
+        "Moreau told reporters on Monday."
+    )
+    claim = "“We will send 400 nurses to Riverton before the winter,” Ines Moreau said."
+    alignment = align(claim, story)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert ("delete", "40") in alignment.quote_diff and ("insert", "400") in alignment.quote_diff
+
+
+def test_the_same_formula_with_other_places_and_figures_is_another_statement():
+    story = (
+        "Clinics for Eastfield\n\n"
+        "“We will send 90 doctors to Eastfield before the summer,” Mayor Tomas Brandt said."
+    )
+    claim = "“We will send 40 nurses to Riverton before the winter,” Ines Moreau said."
+    assert align(claim, story).hint == NO_MATCHING_REPORT
+
+
+def test_an_unnamed_speakers_quote_is_never_missing_from_a_story_on_the_subject():
+    claim = "“The alliance will double its patrols in the Baltic,” a senior diplomat said."
+    story = "NATO ministers meet\n\nNATO defence ministers met in Vilnius to discuss the Baltic."
+    assert align(claim, story).hint == NO_MATCHING_REPORT
+
+
+def test_a_quote_with_an_ellipsis_is_found_when_its_parts_are():
+    claim = "“We will send 40 nurses to Riverton … The Water Board has agreed,” Moreau said."
+    assert align(claim, COUNCIL_STORY).hint == QUOTE_FOUND
+
+
+def test_a_short_sentence_of_a_quote_counts_in_the_comparison():
+    story = "Vote\n\n“We asked the High Court. Absolutely not,” Ines Moreau said."
+    claim = "“We asked the High Court. Absolutely yes,” Ines Moreau said."
+    alignment = align(claim, story)
+    assert alignment.hint == QUOTE_DIFFERS
+    assert ("insert", "yes") in alignment.quote_diff
+
+
+def test_two_quotations_of_two_people_are_not_one_quote():
+    story = (
+        "Budget row\n\n"
+        "“We will never cut the budget,” Ines Moreau said. Tomas Brandt replied: "
+        "“For schools in Riverton, that is a lie.”"
+    )
+    claim = "“We will never cut the budget for schools in Riverton,” Ines Moreau said."
+    assert align(claim, story).hint != QUOTE_FOUND
+
+
+@pytest.mark.parametrize(
+    ("claimed", "printed"),
+    [
+        ("Recep Tayyip Erdogan", "Recep Tayyip Erdoğan"),
+        ("Volodymyr Zelensky", "Volodymyr Zelenskyy"),
+        ("Lula", "Luiz Inácio Lula da Silva"),
+        ("Xi", "Xi Jinping"),
+        ("Rodríguez Zapatero", "José Luis Rodríguez Zapatero"),
+        ("Joe Biden", "Joseph R. Biden Jr."),
+        ("Moreau", "Ines Moreau"),
+    ],
+)
+def test_two_forms_of_one_persons_name_are_not_a_speaker_mismatch(claimed, printed):
+    story = f"Talks\n\n“We will meet again in the spring,” {printed} told reporters."
+    claim = f"“We will meet again in the spring,” {claimed} said."
+    alignment = align(claim, story, claim_speaker=claimed)
+    assert alignment.hint == QUOTE_FOUND
+    assert not alignment.speaker_differs
+
+
+def test_a_longer_sentence_after_an_unattributed_quote_does_not_name_its_speaker():
+    story = (
+        "Talks\n\n"
+        "“We will meet again in the spring.” Opposition leader Tom Baxter said on Monday "
+        "that the talks had failed and that the minister should resign at once."
+    )
+    claim = "“We will meet again in the spring,” Ines Moreau said."
+    assert not align(claim, story).speaker_differs
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda path: path.stem)
+def test_an_articles_own_quotes_are_found_in_it_with_their_own_speakers(path):
+    """Every quote of our fixture articles, aligned with its own article: never a false
+    alarm (another speaker, a changed word, a quote not in source)."""
+    extraction = extract(path.read_text(encoding="utf-8"))
+    page = read_page(extraction.text)
+    quotes = [c for c in extraction.claims if c.kind == "quote" and c.speaker]
+    for claim in quotes:
+        alignment = align(claim.text, page, claim_speaker=claim.speaker)
+        assert alignment.hint not in (QUOTE_DIFFERS, QUOTE_NOT_IN_SOURCE, NO_MATCHING_REPORT), (
+            claim.text
+        )
+        assert not alignment.speaker_differs, (claim.text, alignment.quoted_speaker)

@@ -118,11 +118,14 @@ def test_reading_stops_at_the_first_pages_once_one_bears_on_the_claim(outlets, t
 
 
 def test_when_the_first_pages_do_not_bear_the_next_are_read_up_to_the_cap(outlets, tmp_path):
-    registry = gazette(outlets, tmp_path, feed(outlets, decoys_then_source(outlets, 4)))
+    items = decoys_then_source(outlets, 4)
+    outlets.page("/news/last", other_story(9))
+    registry = gazette(outlets, tmp_path, feed(outlets, [*items, ("/news/last", "Parking")]))
 
     found = gathered(registry, tmp_path, pages_per_outlet=5)
 
     assert len(pages_asked(outlets)) == 5
+    assert "/news/last" not in pages_asked(outlets)
     source = [e for e in found.evidence if e.url.endswith("/news/source")]
     assert source and source[0].hints[0] == QUOTE_FOUND
     assert found.outcomes[0].outcome == "found"
@@ -194,6 +197,8 @@ def test_links_in_a_pages_navigation_header_and_footer_are_not_candidates():
         ("https://gazette.test/search?q=clinics", False),
         ("https://gazette.test/news/2026/12/03/clinics", True),
         ("https://gazette.test/politics/mayor-sets-out-clinics-plan-123", True),
+        ("https://gazette.test/?p=1234", True),
+        ("https://gazette.test/page/about-the-mayor", True),
     ],
 )
 def test_home_section_tag_author_and_search_pages_are_not_story_urls(url, story):
@@ -206,9 +211,23 @@ def test_search_results_leave_out_links_to_listings():
     assert [c.url for c in results] == ["http://127.0.0.1/news/1"]
 
 
-def test_a_headline_list_is_not_an_article_and_a_story_is():
+STORY_TEXT = "\n".join(
+    ["The mayor spoke at the town hall in Harbourside on Tuesday about the new clinics."] * 3
+)
+
+
+def story_with_links(links: int) -> str:
+    """A story whose body ends with a list of related stories."""
+    related = "".join(
+        f'<li><a href="/news/{n}">Related story number {n}</a></li>' for n in range(links)
+    )
+    return SOURCE.replace("</article>", f"</article><ul>{related}</ul>")
+
+
+def test_a_headline_list_is_not_an_article_and_a_story_with_related_links_is():
     assert not_an_article(headline_list(), "\n".join(["Harbourside clinics story"] * 20))
-    assert not_an_article(SOURCE, "The mayor spoke at the town hall in Harbourside.") is None
+    assert not_an_article(story_with_links(10), STORY_TEXT) is None  # 40 link words
+    assert not_an_article(story_with_links(30), "") is not None  # the same links, no prose
 
 
 @pytest.mark.parametrize(
@@ -226,5 +245,73 @@ def test_a_page_that_declares_itself_an_article_is_one_whatever_its_links(declar
 
 
 def test_a_website_og_type_alone_does_not_make_a_story_a_listing():
-    html = SOURCE.replace("<head>", '<head><meta property="og:type" content="website">')
-    assert not_an_article(html, "The mayor spoke at the town hall in Harbourside.") is None
+    html = story_with_links(10).replace(
+        "<head>", '<head><meta property="og:type" content="website">'
+    )
+    assert not_an_article(html, STORY_TEXT) is None
+
+
+def test_a_listing_whose_json_ld_lists_articles_is_still_a_listing():
+    items = '{"@type": "ItemList", "itemListElement": [{"@type": "NewsArticle"}]}'
+    html = headline_list().replace(
+        "<html>", f'<html><head><script type="application/ld+json">{items}</script></head>'
+    )
+    assert not_an_article(html, "") is not None
+
+
+def test_a_page_lxml_cannot_read_is_not_called_a_listing():
+    html = "<html><body><nav>Menu</nav>\x0b<p>Story</p></body></html>"
+    assert not_an_article(html, "Story") is None
+
+
+def test_a_page_with_control_characters_is_read_and_fails_nothing(outlets, tmp_path):
+    outlets.page("/news/source", SOURCE.replace("</nav>", "</nav>\x0b\x0c"))
+    registry = gazette(outlets, tmp_path, "")
+    article = f'<p>As the <a href="{outlets.url("/news/source")}">Gazette</a> reported.</p>'
+
+    [page] = gathered(registry, tmp_path, article_html=article).evidence
+
+    assert page.error is None and page.hints[0] == QUOTE_FOUND
+
+
+def test_a_failing_outlet_is_not_asked_for_further_pages(outlets, tmp_path):
+    items = decoys_then_source(outlets, 4)
+    for path, _title in items[:3]:
+        outlets.page(path, "", status=500)
+    registry = gazette(outlets, tmp_path, feed(outlets, items))
+
+    found = gathered(registry, tmp_path)
+
+    assert found.outcomes[0].outcome == "could_not_check"
+    assert "/news/source" not in pages_asked(outlets)
+
+
+def test_a_story_without_the_quote_does_not_stop_the_search_for_the_one_with_it(outlets, tmp_path):
+    follow_up = story(
+        "Mayor Rosa Lind under pressure",
+        "Mayor Rosa Lind faced questions about the clinics in Harbourside on Friday.",
+    )
+    items = []
+    for number in range(3):
+        outlets.page(f"/news/follow-up-{number}", follow_up)
+        items.append((f"/news/follow-up-{number}", f"Mayor Lind clinics Harbourside {number}"))
+    outlets.page("/news/source", SOURCE)
+    registry = gazette(outlets, tmp_path, feed(outlets, [*items, ("/news/source", "Town hall")]))
+
+    found = gathered(registry, tmp_path)
+
+    hints = {e.url.rsplit("/", 1)[-1]: e.hints[0] for e in found.evidence}
+    assert hints["follow-up-0"] == "quote not in source"
+    assert hints["source"] == QUOTE_FOUND
+
+
+def test_a_search_results_own_header_and_a_page_wide_form_keep_their_links():
+    wordpress = (
+        '<header class="site-header"><a href="/news/site-menu">Menu story</a></header>'
+        '<article><header class="entry-header"><h2><a href="/news/result">Result</a></h2>'
+        "</header></article>"
+    )
+    aspnet = '<form id="aspnetForm"><ol><li><a href="/news/result">Result</a></li></ol></form>'
+    for page in (wordpress, aspnet):
+        results = search_results(page, GAZETTE, search_url="http://127.0.0.1/search?q=x")
+        assert [c.url for c in results] == ["http://127.0.0.1/news/result"]

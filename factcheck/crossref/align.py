@@ -14,6 +14,8 @@ the claim's speaker. Hints help the reviewer; the verdict stays theirs.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from factcheck.crossref.terms import (
     stem,
     tokens,
 )
-from factcheck.extract import extract, to_document
+from factcheck.extract import ExtractedClaim, extract, to_document
 from factcheck.extract.citations import OutletIndex, cited_outlets
 from factcheck.extract.claims import shipped_registry
 from factcheck.extract.sentences import quote_spans, split_sentences
@@ -84,10 +86,12 @@ MENTIONS_MIN_TERMS = 0.15
 MENTIONS_MIN_FACTS = 0.5
 MENTIONS_MIN_TERMS_ALONE = 0.5
 # A quote the page does not hold is "not in source" only when the page is the story the
-# quote would be in: it names the claim's speaker (when the claim names one) and holds
-# SAME_STORY_MIN_FACTS of the claim's names and numbers. Stories of the same week that
-# share a place and a body with the claim, but not its speaker, stay "no matching report".
+# quote would be in: it names the claim's speaker, a person, and holds
+# SAME_STORY_MIN_FACTS of the claim's other names and numbers (two at least). Stories of
+# the same week that share a place and a body with the claim, but not its speaker, stay
+# "no matching report".
 SAME_STORY_MIN_FACTS = 0.6
+SAME_STORY_MIN_OTHER_FACTS = 2
 # The passage score: a held quote counts most; a page further in time from the claim
 # loses up to DATE_WEIGHT of its score.
 QUOTE_WEIGHT = 0.5
@@ -113,14 +117,15 @@ class Passage:
 @dataclass(frozen=True)
 class _ReadPassage:
     """A passage with its words worked out once, for every claim aligned with it.
-    `quoted` are the words inside its quotation marks (the words it quotes someone as
-    saying, without the "he said" between two parts of one quotation)."""
+    `quoted` holds the words of each quotation it prints: the words inside quotation
+    marks, two parts of one quotation joined across the "he said" between them (a gap
+    that ends no sentence), separate quotations kept apart."""
 
     passage: Passage
     tokens: tuple[Token, ...]
     stems: tuple[str, ...]
     stem_set: frozenset[str]
-    quoted: tuple[Token, ...]
+    quoted: tuple[tuple[Token, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -131,13 +136,19 @@ class Page:
 
     text: str
     passages: tuple[_ReadPassage, ...]
-    stems: frozenset[str] = frozenset()
+    stems: frozenset[str]
+    # The extractor's sentences and speakers, by registry, made when first needed.
+    said: dict[int, tuple[ExtractedClaim, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
 class ScoredPassage:
     """A passage with its score (0 to 1) and what matched, as offsets in the page text:
-    `quote_span` the quotation (or its near match), `term_spans` the claim's words."""
+    `quote_span` the claim's quotation (or its near match) where this passage holds it,
+    with `quote_similarity` the whole quotation's word similarity on the page (0 when
+    the passage holds none of it); `term_spans` the claim's words."""
 
     passage: Passage
     score: float
@@ -247,8 +258,10 @@ class _PageQuote:
         return sum(part.similarity * part.words for part in held) / words
 
     def span_in(self, index: int) -> tuple[int, int] | None:
-        held = [part for part in self.found if part.passage == index and part.match]
-        return held[0].match.span if held and held[0].match else None
+        """Where passage `index` holds the quotation, from its first part found there
+        to its last (None when it holds none)."""
+        spans = [part.match.span for part in self.found if part.passage == index and part.match]
+        return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
 
 @dataclass(frozen=True)
@@ -309,11 +322,28 @@ def read_page(text: str) -> Page:
     for passage in split_passages(text):
         found = tuple(tokens(passage.text))
         stems = tuple(stem(t.norm) for t in found)
-        inside = quote_spans(passage.text)
-        quoted = tuple(t for t in found if any(a <= t.start and t.end <= b for a, b in inside))
+        quoted = _quotations(passage.text, found)
         passages.append(_ReadPassage(passage, found, stems, frozenset(stems), quoted))
     every = frozenset(word for passage in passages for word in passage.stem_set)
     return Page(text, tuple(passages), every)
+
+
+_SENTENCE_END = re.compile(r"[.!?]")
+
+
+def _quotations(text: str, found: Sequence[Token]) -> tuple[tuple[Token, ...], ...]:
+    """The words of each quotation in `text` (see `_ReadPassage.quoted`)."""
+    groups: list[list[tuple[int, int]]] = []
+    for start, end in quote_spans(text):
+        previous = groups[-1][-1] if groups else None
+        if previous is not None and not _SENTENCE_END.search(text[previous[1] : start]):
+            groups[-1].append((start, end))
+        else:
+            groups.append([(start, end)])
+    return tuple(
+        tuple(t for t in found if any(a <= t.start and t.end <= b for a, b in group))
+        for group in groups
+    )
 
 
 def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
@@ -423,48 +453,99 @@ def _claim_speaker(claim_text: str) -> str | None:
     return _person(found.name) if found is not None else None
 
 
-def _speaker_of(text: str, registry: Registry, span: tuple[int, int]) -> str | None:
-    """The person `text` gives the words at `span` to, by the extractor's rules: the
-    speaker of the sentences holding them, else of the sentence right after them (a
-    quotation ending in its own sentence: "... in full." Kowalski told reporters)."""
-    sentences = extract(text, registry=registry).claims
+def _speaker_of(page: Page, registry: Registry, span: tuple[int, int]) -> str | None:
+    """The person the page explicitly gives the words at `span` to, by the extractor's
+    rules: the speaker of the sentences holding them, else of a short attribution right
+    after them (a quotation ending in its own sentence: "... in full." Kowalski told
+    reporters). Only a name written there counts: a "she said" resolved from earlier
+    paragraphs, or a longer sentence after the quote, may be someone else."""
+    sentences = _sentences_said(page, registry)
     start, end = span
     holding = [s for s in sentences if s.start < end and start < s.end]
-    after = [s for s in sentences if s.start >= end][:1]
-    named = [s.speaker for s in [*holding, *after] if s.speaker]
-    return _person(named[0]) if named else None
+    after = [
+        s
+        for s in sentences
+        if 0 <= s.start - end <= _ATTRIBUTION_GAP and len(s.text.split()) <= _ATTRIBUTION_WORDS
+    ][:1]
+    for sentence in [*holding, *after]:
+        person = _person(sentence.speaker) if sentence.speaker else None
+        written = set(_name_words(_outside_quotes(page, sentence)))
+        if person is not None and _name_words(person)[-1] in written:
+            return person
+    return None
+
+
+# A separate attribution sentence starts this close after the quotation and is this short.
+_ATTRIBUTION_GAP = 3
+_ATTRIBUTION_WORDS = 12
+
+
+def _sentences_said(page: Page, registry: Registry) -> tuple[ExtractedClaim, ...]:
+    """The page's sentences with the speakers the extractor gives them, read once per
+    page (and registry); none when the extractor's text is not the page's own."""
+    key = id(registry)
+    if key not in page.said:
+        extraction = extract(page.text, registry=registry)
+        page.said[key] = extraction.claims if extraction.text == page.text else ()
+    return page.said[key]
+
+
+def _outside_quotes(page: Page, sentence: ExtractedClaim) -> str:
+    """The sentence's words outside quotation marks, the marks found in its paragraph
+    (a sentence may start inside a quotation that opened before it)."""
+    line = next(
+        (p.passage for p in page.passages if p.passage.start <= sentence.start < p.passage.end),
+        Passage(sentence.text, sentence.start, sentence.end),
+    )
+    masked = line.text
+    for start, end in quote_spans(line.text):
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    return masked[sentence.start - line.start : sentence.end - line.start]
 
 
 def _quoted_speaker(
     claim: Claim, page: Page, held: _PageQuote | None, registry: Registry
 ) -> tuple[str | None, bool]:
-    """Who the page gives the claim's quotation to, and whether that is another person
-    than the claim's speaker. Read from the passage that holds it and the two before it
-    (a "she said" there is resolved by the extractor's memory of who spoke)."""
+    """Who the page gives the claim's quotation to (its longest part found), and whether
+    that is another person than the claim's speaker."""
     if held is None or not held.found:
         return None, False
     first = max(held.found, key=lambda part: part.words)
-    if first.passage is None or first.match is None:
+    if first.match is None:
         return None, False
-    passages = page.passages
-    window_start = passages[max(0, first.passage - 2)].passage.start
-    window_end = passages[first.passage].passage.end
-    start, end = first.match.span
-    speaker = _speaker_of(
-        page.text[window_start:window_end], registry, (start - window_start, end - window_start)
-    )
+    speaker = _speaker_of(page, registry, first.match.span)
     if speaker is None or claim.speaker is None:
         return speaker, False
     return speaker, not _same_person(claim.speaker, speaker)
 
 
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Two spellings of one surname (Zelensky, Zelenskyy) are this close (rapidfuzz ratio).
+SAME_SURNAME_RATIO = 85
+
+
+def _name_words(name: str) -> list[str]:
+    """A name's words, folded, without diacritics ("Erdoğan" is "erdogan"), initials or
+    suffixes ("Jr.")."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return [t.norm for t in tokens(plain) if len(t.norm) > 1 and t.norm not in _NAME_SUFFIXES] or [
+        t.norm for t in tokens(plain)
+    ]
+
+
 def _same_person(one: str, other: str) -> bool:
-    """Two names of people as the extractor gives them: the same surname, and the same
-    first name when both give one ("Kowalski" is Anna Kowalski; Marcus is not)."""
-    first, second = [t.norm for t in tokens(one)], [t.norm for t in tokens(other)]
-    if not first or not second or first[-1] != second[-1]:
+    """Whether two names of people may be one person: one holds the other's words ("Xi"
+    and "Xi Jinping", "Rodríguez Zapatero"), or their surnames match (spelt alike) and
+    their first names, when both give one, start alike (Joe and Joseph Biden; not Anna
+    and Marcus Kowalski). Uncertain cases count as the same: a false alarm costs more."""
+    first, second = _name_words(one), _name_words(other)
+    if not first or not second:
+        return True
+    if set(first) <= set(second) or set(second) <= set(first):
+        return True
+    if fuzz.ratio(first[-1], second[-1]) < SAME_SURNAME_RATIO:
         return False
-    return len(first) < 2 or len(second) < 2 or first[0] == second[0]
+    return len(first) < 2 or len(second) < 2 or first[0][0] == second[0][0]
 
 
 def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[float]:
@@ -504,17 +585,31 @@ def _find_quote(quote: _Quote, passages: Sequence[_ReadPassage]) -> tuple[_Part,
     whole = _best_part(quote, passages)
     if whole.similarity == 1.0:
         return (whole,)
-    sentences = [s for s in _sentences_of(quote) if len(s.tokens) >= MIN_QUOTE_WORDS]
-    if len(sentences) < 2:
+    pieces = _pieces_of(quote)
+    if len(pieces) < 2:
         return (whole,)
-    parts = tuple(_best_part(sentence, passages) for sentence in sentences)
-    by_sentence = _PageQuote((parts,)).similarity
-    return parts if by_sentence > whole.similarity else (whole,)
+    parts = tuple(_best_part(piece, passages) for piece in pieces)
+    by_piece = _PageQuote((parts,)).similarity
+    return parts if by_piece > whole.similarity else (whole,)
 
 
-def _sentences_of(quote: _Quote) -> list[_Quote]:
-    span = Span(0, len(quote.text), quote.text)
-    return [_Quote(s.text, tokens(s.text)) for s in split_sentences(span)]
+_ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*")
+
+
+def _pieces_of(quote: _Quote) -> list[_Quote]:
+    """The quote's sentences, and the stretches an ellipsis leaves (words the claim left
+    out are no difference). A piece shorter than MIN_QUOTE_WORDS joins the one before it,
+    so "Absolutely not." still counts."""
+    pieces: list[str] = []
+    for stretch in _ELLIPSIS.split(quote.text):
+        span = Span(0, len(stretch), stretch)
+        for sentence in split_sentences(span):
+            short = len(tokens(sentence.text)) < MIN_QUOTE_WORDS
+            if pieces and (short or len(tokens(pieces[-1])) < MIN_QUOTE_WORDS):
+                pieces[-1] = f"{pieces[-1]} {sentence.text}"
+            else:
+                pieces.append(sentence.text)
+    return [_Quote(piece, tokens(piece)) for piece in pieces if tokens(piece)]
 
 
 def _best_part(quote: _Quote, passages: Sequence[_ReadPassage]) -> _Part:
@@ -531,7 +626,8 @@ def _best_part(quote: _Quote, passages: Sequence[_ReadPassage]) -> _Part:
 def _match_in_passage(quote: _Quote, read: _ReadPassage) -> _QuoteMatch | None:
     """The quote against the words the passage quotes someone as saying, then against
     all its words (a source may print a quote without marks)."""
-    quoted = _match_quote(quote, read.quoted, read.passage) if read.quoted else None
+    matches = [_match_quote(quote, group, read.passage) for group in read.quoted if group]
+    quoted = max((m for m in matches if m is not None), key=lambda m: m.similarity, default=None)
     if quoted is not None and quoted.similarity == 1.0:
         return quoted
     anywhere = _match_quote(quote, read.tokens, read.passage)
@@ -626,7 +722,7 @@ def _hint(
         and claim.numbers <= words
     ):
         return CORROBORATES
-    if not _names_speaker(claim, page):
+    if claim.person_words and not _names_speaker(claim, page):
         return NO_MATCHING_REPORT  # What someone said is not on a page that never names them.
     if claim.facts and facts >= MENTIONS_MIN_FACTS and term_score >= MENTIONS_MIN_TERMS:
         return MENTIONS
@@ -637,16 +733,19 @@ def _hint(
 
 def _quote_hint(claim: Claim, page: Page, held: _PageQuote, speaker_differs: bool) -> str:
     """A quote claim is about its quote: the page prints it, prints it otherwise, or is
-    the story it would be in and does not print it. A near match elsewhere counts only
-    when it gives the words to the same person and keeps the quote's names and numbers:
-    the same pattern with another place or figure is another statement, not a misquote."""
+    the story it would be in and does not print it. A near match elsewhere is a misquote
+    when it keeps the quote's names and numbers, or changes one of them on a page naming
+    the claim's speaker (the figure a misquote gets wrong); changing more, it is another
+    statement cast in the same words (a spokesman's formula, a yearly announcement). One
+    given to another person is not a misquote of the claim's speaker."""
     same_story = _same_story(claim, page)
     if held.similarity == 1.0:
         return QUOTE_DIFFERS if speaker_differs else QUOTE_FOUND
+    changed_facts = len(claim.quote_facts - page.stems)
     near = (
         held.similarity >= QUOTE_MIN_WORD_SIMILARITY
         and not speaker_differs
-        and claim.quote_facts <= page.stems
+        and (changed_facts == 0 or (changed_facts == 1 and _names_speaker(claim, page)))
     )
     if near or (held.found and same_story):
         return QUOTE_DIFFERS
@@ -655,18 +754,21 @@ def _quote_hint(claim: Claim, page: Page, held: _PageQuote, speaker_differs: boo
 
 def _names_speaker(claim: Claim, page: Page) -> bool:
     """Whether the page names the claim's speaker, first name too when the claim gives
-    one (true when the claim names no person)."""
-    return claim.person_words <= page.stems
+    one (false when the claim names no person)."""
+    return bool(claim.person_words) and claim.person_words <= page.stems
 
 
 def _same_story(claim: Claim, page: Page) -> bool:
     """Whether the page is the story the claim's quote would be in: it names the claim's
-    speaker (when the claim names one) and holds SAME_STORY_MIN_FACTS of the claim's
-    other names and numbers."""
+    speaker, a person, and holds SAME_STORY_MIN_FACTS of the claim's other names and
+    numbers, SAME_STORY_MIN_OTHER_FACTS at least. A quote of "a senior diplomat" cannot
+    be missing from a page: any story on the subject may simply not carry it."""
     if not _names_speaker(claim, page):
         return False
     facts = claim.facts - claim.speaker_words
-    return bool(facts) and len(facts & page.stems) / len(facts) >= SAME_STORY_MIN_FACTS
+    if len(facts) < SAME_STORY_MIN_OTHER_FACTS:
+        return False
+    return len(facts & page.stems) / len(facts) >= SAME_STORY_MIN_FACTS
 
 
 def _scored_passage(

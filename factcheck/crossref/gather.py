@@ -12,9 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from factcheck.crossref.align import (
-    BEARING_HINTS,
+    CORROBORATES,
     NO_MATCHING_REPORT,
     NOT_AN_ARTICLE,
+    QUOTE_DIFFERS,
+    QUOTE_FOUND,
     Alignment,
     Claim,
     Page,
@@ -420,8 +422,8 @@ def _gather_level(
 ) -> list[Gathered]:
     """One hop of the citation chain for every claim of the batch: what was found for
     each claim, in the batch's order. Each search reads its best-ranked FIRST_PAGES
-    candidates; one whose pages do not bear on the claim reads on down its ranking, up
-    to `pages_per_outlet` pages in all."""
+    candidates; one whose pages do not hold the claim reads on down its ranking, up to
+    `pages_per_outlet` pages in all (see `_read_on`)."""
     _discover(searches, claims, policy)
     queues = {
         id(search): [
@@ -463,7 +465,7 @@ def _gather_level(
                 registry,
             )
             by_search[id(search)].append(found)
-        reading = [s for s in reading if queues[id(s)] and not _bears(by_search[id(s)])]
+        reading = [s for s in reading if queues[id(s)] and _read_on(by_search[id(s)])]
         take = pages_per_outlet
     gathered = [Gathered([], []) for _claim in claims]
     for search in searches:
@@ -473,9 +475,20 @@ def _gather_level(
     return gathered
 
 
-def _bears(evidence: list[Evidence]) -> bool:
-    """Whether one of the pages speaks to the claim itself (see BEARING_HINTS)."""
-    return any(found.alignment and found.alignment.hint in BEARING_HINTS for found in evidence)
+# Reading an outlet's further pages stops at a page that holds the claim (its quote, as
+# printed or not, or its facts). "quote not in source" does not stop it: a follow-up
+# story naming the speaker may rank above the story that carries the quote.
+HOLDS_THE_CLAIM = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES})
+
+
+def _read_on(evidence: list[Evidence]) -> bool:
+    """Whether an outlet's further pages are worth reading: none read so far holds the
+    claim, and none failed (a failing host is not asked again within the gathering)."""
+    if any(found.error is not None for found in evidence):
+        return False
+    return not any(
+        found.alignment and found.alignment.hint in HOLDS_THE_CLAIM for found in evidence
+    )
 
 
 def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -> OutletOutcome:
