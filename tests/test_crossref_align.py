@@ -273,7 +273,7 @@ def test_the_claims_speaker_given_by_the_caller_is_the_one_compared():
 
 
 def test_a_quote_the_source_gives_to_a_pronoun_is_not_compared_with_anyone():
-    """"she said" names nobody in its sentence: resolving it from earlier paragraphs may
+    """ "she said" names nobody in its sentence: resolving it from earlier paragraphs may
     pick another person, and a false alarm costs more than a missed one."""
     for speaker in ("Ines Moreau", "Tomas Brandt"):
         alignment = align(f"“{FULL_QUOTE}” {speaker} said.", QUOTE_OVER_TWO_PARAGRAPHS)
@@ -333,9 +333,11 @@ def test_a_misquoted_figure_differs_on_a_page_naming_the_speaker():
 
 
 def test_the_same_formula_with_other_places_and_figures_is_another_statement():
+    """Even from the same speaker: two of the quote's names and figures changed."""
     story = (
-        "Clinics for Eastfield\n\n"
-        "“We will send 90 doctors to Eastfield before the summer,” Mayor Tomas Brandt said."
+        "Nurses for Eastfield\n\n"
+        "“We will send 90 nurses to Eastfield before the winter,” Health Secretary Ines "
+        "Moreau said."
     )
     claim = "“We will send 40 nurses to Riverton before the winter,” Ines Moreau said."
     assert align(claim, story).hint == NO_MATCHING_REPORT
@@ -348,26 +350,41 @@ def test_an_unnamed_speakers_quote_is_never_missing_from_a_story_on_the_subject(
 
 
 def test_a_quote_with_an_ellipsis_is_found_when_its_parts_are():
-    claim = "“We will send 40 nurses to Riverton … The Water Board has agreed,” Moreau said."
+    claim = "“We will send 40 nurses … before the winter,” Ines Moreau said."
     assert align(claim, COUNCIL_STORY).hint == QUOTE_FOUND
 
 
 def test_a_short_sentence_of_a_quote_counts_in_the_comparison():
-    story = "Vote\n\n“We asked the High Court. Absolutely not,” Ines Moreau said."
-    claim = "“We asked the High Court. Absolutely yes,” Ines Moreau said."
+    story = (
+        "Vote\n\n“We took the case to the High Court in the spring,” Ines Moreau said.\n\n"
+        "“Did we win the appeal in the end? Absolutely not.”"
+    )
+    claim = (
+        "“We took the case to the High Court in the spring. Did we win the appeal in the "
+        "end? Absolutely yes,” Ines Moreau said."
+    )
     alignment = align(claim, story)
     assert alignment.hint == QUOTE_DIFFERS
     assert ("insert", "yes") in alignment.quote_diff
 
 
-def test_two_quotations_of_two_people_are_not_one_quote():
+@pytest.mark.parametrize("between", ["said. Tomas Brandt replied:", "said, but Tomas Brandt said:"])
+def test_two_quotations_of_two_people_are_not_one_quote(between):
     story = (
-        "Budget row\n\n"
-        "“We will never cut the budget,” Ines Moreau said. Tomas Brandt replied: "
+        f"Budget row\n\n“We will never cut the budget,” Ines Moreau {between} "
         "“For schools in Riverton, that is a lie.”"
     )
     claim = "“We will never cut the budget for schools in Riverton,” Ines Moreau said."
     assert align(claim, story).hint != QUOTE_FOUND
+
+
+@pytest.mark.parametrize("interruption", ["Mr. Brandt said", "Tomas Brandt, the U.S. envoy, said"])
+def test_one_quotation_interrupted_by_its_attribution_is_found_whole(interruption):
+    story = (
+        f"Budget row\n\n“We will never cut the budget,” {interruption}, “for schools in Riverton.”"
+    )
+    claim = "“We will never cut the budget for schools in Riverton,” Tomas Brandt said."
+    assert align(claim, story).hint == QUOTE_FOUND
 
 
 @pytest.mark.parametrize(
@@ -386,6 +403,24 @@ def test_two_forms_of_one_persons_name_are_not_a_speaker_mismatch(claimed, print
     story = f"Talks\n\n“We will meet again in the spring,” {printed} told reporters."
     claim = f"“We will meet again in the spring,” {claimed} said."
     alignment = align(claim, story, claim_speaker=claimed)
+    assert alignment.hint == QUOTE_FOUND
+    assert not alignment.speaker_differs
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Bridge\n\nInes Moreau said: “We have done the work. The harbour bridge will reopen "
+        "in March.”\nTom Baxter said he disagreed.",
+        "Bridge\n\n“We are on schedule,” Ines Moreau said. “The harbour bridge will reopen in "
+        "March.” Baxter said the date was a fantasy.",
+        "Bridge\n\nAccording to Tom Baxter, Ines Moreau told him: “The harbour bridge will "
+        "reopen in March.”",
+    ],
+)
+def test_someone_reacting_or_reporting_near_a_quote_is_not_its_speaker(story):
+    claim = "“The harbour bridge will reopen in March,” Ines Moreau said."
+    alignment = align(claim, story)
     assert alignment.hint == QUOTE_FOUND
     assert not alignment.speaker_differs
 

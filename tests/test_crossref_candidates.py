@@ -198,6 +198,9 @@ def test_links_in_a_pages_navigation_header_and_footer_are_not_candidates():
         ("https://gazette.test/news/2026/12/03/clinics", True),
         ("https://gazette.test/politics/mayor-sets-out-clinics-plan-123", True),
         ("https://gazette.test/?p=1234", True),
+        ("https://gazette.test/?s=clinics", False),
+        ("https://gazette.test/?page=2", False),
+        ("https://gazette.test/page/2/", False),
         ("https://gazette.test/page/about-the-mayor", True),
     ],
 )
@@ -259,6 +262,25 @@ def test_a_listing_whose_json_ld_lists_articles_is_still_a_listing():
     assert not_an_article(html, "") is not None
 
 
+@pytest.mark.parametrize(
+    ("data", "declared"),
+    [
+        ('{"@graph": null}', False),
+        ('{"@graph": 5}', False),
+        ('{"@type": null}', False),
+        ('{"@type": 5}', False),
+        ('{"@graph": [{"@type": null}]}', False),
+        ('[{"@type": "NewsArticle"}]', True),
+        ('{"@graph": {"@type": "NewsArticle"}}', True),
+        ('{"@graph": [{"@type": "WebPage"}, {"@type": ["NewsArticle"]}]}', True),
+    ],
+)
+def test_json_ld_of_any_shape_is_read_without_failing(data, declared):
+    script = f'<script type="application/ld+json">{data}</script>'
+    html = headline_list().replace("<html>", f"<html><head>{script}</head>")
+    assert (not_an_article(html, "") is None) is declared
+
+
 def test_a_page_lxml_cannot_read_is_not_called_a_listing():
     html = "<html><body><nav>Menu</nav>\x0b<p>Story</p></body></html>"
     assert not_an_article(html, "Story") is None
@@ -284,6 +306,17 @@ def test_a_failing_outlet_is_not_asked_for_further_pages(outlets, tmp_path):
 
     assert found.outcomes[0].outcome == "could_not_check"
     assert "/news/source" not in pages_asked(outlets)
+
+
+def test_a_story_gone_from_the_outlet_does_not_stop_the_search(outlets, tmp_path):
+    items = decoys_then_source(outlets, 4)
+    outlets.page(items[0][0], "", status=404)
+    registry = gazette(outlets, tmp_path, feed(outlets, items))
+
+    found = gathered(registry, tmp_path)
+
+    assert "/news/source" in pages_asked(outlets)
+    assert found.outcomes[0].outcome == "found"
 
 
 def test_a_story_without_the_quote_does_not_stop_the_search_for_the_one_with_it(outlets, tmp_path):
@@ -312,6 +345,10 @@ def test_a_search_results_own_header_and_a_page_wide_form_keep_their_links():
         "</header></article>"
     )
     aspnet = '<form id="aspnetForm"><ol><li><a href="/news/result">Result</a></li></ol></form>'
-    for page in (wordpress, aspnet):
+    unclosed = (
+        '<ul><li><a href="/news/result">Result</a><li>No link</ul>'
+        '<footer><a href="/news/about-us">About us</a></footer>'
+    )
+    for page in (wordpress, aspnet, unclosed):
         results = search_results(page, GAZETTE, search_url="http://127.0.0.1/search?q=x")
         assert [c.url for c in results] == ["http://127.0.0.1/news/result"]

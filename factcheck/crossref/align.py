@@ -118,8 +118,8 @@ class Passage:
 class _ReadPassage:
     """A passage with its words worked out once, for every claim aligned with it.
     `quoted` holds the words of each quotation it prints: the words inside quotation
-    marks, two parts of one quotation joined across the "he said" between them (a gap
-    that ends no sentence), separate quotations kept apart."""
+    marks, two parts of one quotation joined across the "he said" between them (see
+    MAX_INTERRUPTION_WORDS), separate quotations kept apart."""
 
     passage: Passage
     tokens: tuple[Token, ...]
@@ -138,7 +138,7 @@ class Page:
     passages: tuple[_ReadPassage, ...]
     stems: frozenset[str]
     # The extractor's sentences and speakers, by registry, made when first needed.
-    said: dict[int, tuple[ExtractedClaim, ...]] = field(
+    said: dict[int, tuple[Registry, tuple[ExtractedClaim, ...]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -328,7 +328,11 @@ def read_page(text: str) -> Page:
     return Page(text, tuple(passages), every)
 
 
-_SENTENCE_END = re.compile(r"[.!?]")
+# Two quotations of a paragraph are parts of one when what stands between them is an
+# interruption: at most this many words ("Mr. Baxter, the U.S. envoy, said"), and no
+# colon or semicolon (", but Tom Baxter replied:" opens someone else's quotation).
+MAX_INTERRUPTION_WORDS = 6
+_NEW_QUOTATION = re.compile(r"[:;]")
 
 
 def _quotations(text: str, found: Sequence[Token]) -> tuple[tuple[Token, ...], ...]:
@@ -336,7 +340,12 @@ def _quotations(text: str, found: Sequence[Token]) -> tuple[tuple[Token, ...], .
     groups: list[list[tuple[int, int]]] = []
     for start, end in quote_spans(text):
         previous = groups[-1][-1] if groups else None
-        if previous is not None and not _SENTENCE_END.search(text[previous[1] : start]):
+        gap = text[previous[1] : start] if previous is not None else ""
+        if (
+            previous is not None
+            and len(tokens(gap)) <= MAX_INTERRUPTION_WORDS
+            and not _NEW_QUOTATION.search(gap)
+        ):
             groups[-1].append((start, end))
         else:
             groups.append([(start, end)])
@@ -455,24 +464,31 @@ def _claim_speaker(claim_text: str) -> str | None:
 
 def _speaker_of(page: Page, registry: Registry, span: tuple[int, int]) -> str | None:
     """The person the page explicitly gives the words at `span` to, by the extractor's
-    rules: the speaker of the sentences holding them, else of a short attribution right
-    after them (a quotation ending in its own sentence: "... in full." Kowalski told
-    reporters). Only a name written there counts: a "she said" resolved from earlier
-    paragraphs, or a longer sentence after the quote, may be someone else."""
+    rules: the speaker of the sentences holding them, or, when the extractor gives those
+    none, of a short attribution right after them in the same paragraph (a quotation
+    ending in its own sentence: "... in full." Kowalski told reporters). Only a name
+    written there counts: a "she said" resolved from earlier paragraphs may be someone
+    else."""
     sentences = _sentences_said(page, registry)
     start, end = span
     holding = [s for s in sentences if s.start < end and start < s.end]
-    after = [
-        s
-        for s in sentences
-        if 0 <= s.start - end <= _ATTRIBUTION_GAP and len(s.text.split()) <= _ATTRIBUTION_WORDS
-    ][:1]
-    for sentence in [*holding, *after]:
+    if not any(s.speaker for s in holding):
+        holding = [
+            s
+            for s in sentences
+            if 0 <= s.start - end <= _ATTRIBUTION_GAP
+            and "\n" not in page.text[end : s.start]
+            and len(s.text.split()) <= _ATTRIBUTION_WORDS
+        ][:1]
+    for sentence in holding:
         person = _person(sentence.speaker) if sentence.speaker else None
-        written = set(_name_words(_outside_quotes(page, sentence)))
-        if person is not None and _name_words(person)[-1] in written:
+        if person is not None and _name_words(person)[-1] in _written_names(page, sentence):
             return person
     return None
+
+
+def _written_names(page: Page, sentence: ExtractedClaim) -> set[str]:
+    return set(_name_words(_outside_quotes(page, sentence)))
 
 
 # A separate attribution sentence starts this close after the quotation and is this short.
@@ -483,11 +499,12 @@ _ATTRIBUTION_WORDS = 12
 def _sentences_said(page: Page, registry: Registry) -> tuple[ExtractedClaim, ...]:
     """The page's sentences with the speakers the extractor gives them, read once per
     page (and registry); none when the extractor's text is not the page's own."""
-    key = id(registry)
-    if key not in page.said:
+    known = page.said.get(id(registry))
+    if known is None or known[0] is not registry:
         extraction = extract(page.text, registry=registry)
-        page.said[key] = extraction.claims if extraction.text == page.text else ()
-    return page.said[key]
+        claims = extraction.claims if extraction.text == page.text else ()
+        known = page.said[id(registry)] = (registry, claims)
+    return known[1]
 
 
 def _outside_quotes(page: Page, sentence: ExtractedClaim) -> str:
@@ -516,7 +533,20 @@ def _quoted_speaker(
     speaker = _speaker_of(page, registry, first.match.span)
     if speaker is None or claim.speaker is None:
         return speaker, False
+    if _speaker_named_with(claim, page, registry, first.match.span):
+        return speaker, False  # "According to Baxter, Moreau told him: ..."
     return speaker, not _same_person(claim.speaker, speaker)
+
+
+def _speaker_named_with(
+    claim: Claim, page: Page, registry: Registry, span: tuple[int, int]
+) -> bool:
+    """Whether the claim's speaker is named, outside the quotation, in the sentence that
+    holds it: the page may then report the claim's speaker through someone else."""
+    surname = _name_words(claim.speaker)[-1] if claim.speaker else None
+    start, end = span
+    holding = [s for s in _sentences_said(page, registry) if s.start < end and start < s.end]
+    return surname is not None and any(surname in _written_names(page, s) for s in holding)
 
 
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -598,10 +628,12 @@ _ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*")
 
 def _pieces_of(quote: _Quote) -> list[_Quote]:
     """The quote's sentences, and the stretches an ellipsis leaves (words the claim left
-    out are no difference). A piece shorter than MIN_QUOTE_WORDS joins the one before it,
-    so "Absolutely not." still counts."""
+    out are no difference; a stretch shorter than MIN_QUOTE_WORDS is not looked for). A
+    sentence shorter than that joins the one before it, so "Absolutely not." counts."""
     pieces: list[str] = []
     for stretch in _ELLIPSIS.split(quote.text):
+        if len(tokens(stretch)) < MIN_QUOTE_WORDS:
+            continue  # too short to find on its own, and no part of the next stretch
         span = Span(0, len(stretch), stretch)
         for sentence in split_sentences(span):
             short = len(tokens(sentence.text)) < MIN_QUOTE_WORDS

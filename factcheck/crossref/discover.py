@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from html.parser import HTMLParser
-from urllib.parse import quote_plus, urljoin, urlsplit
+from urllib.parse import parse_qs, quote_plus, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -87,11 +87,11 @@ def on_outlet(url: str, outlet: Outlet) -> bool:
 
 
 # Parts of a page that hold the site's own navigation, never a story it links to. A
-# header or footer inside an article, a section or a list item is that item's own (a
-# search result's title link sits in one), not the site's.
+# header or footer inside an article is the article's own (a search result's title link
+# sits in one), not the site's.
 CHROME_TAGS = frozenset({"nav", "aside", "menu"})
 SITE_CHROME_TAGS = frozenset({"header", "footer"})
-ITEM_TAGS = frozenset({"article", "section", "li"})
+ITEM_TAGS = frozenset({"article"})
 # The first segment of a URL path that lists stories rather than telling one: a section,
 # a tag, a topic, an author's page, a search.
 LISTING_SEGMENTS = frozenset(
@@ -110,6 +110,11 @@ LISTING_SEGMENTS = frozenset(
         "topics",
     }
 )
+
+
+# The query keys that name one story on a site's home address ("/?p=1234"); others there
+# ("/?s=", "/?page=", "/?lang=") are searches and listings.
+STORY_QUERY_KEYS = frozenset({"p", "id", "story", "article", "articleid", "storyid"})
 
 
 class _LinkParser(HTMLParser):
@@ -178,13 +183,15 @@ def links_to(
 
 
 def is_story_url(url: str) -> bool:
-    """Whether `url` may be a story: not a site's home page (a query on it may name one:
-    WordPress's "/?p=1234"), and not a section, tag, topic, author or search page (by
-    the first segment of its path)."""
+    """Whether `url` may be a story: not a site's home page (unless its query names a
+    story: WordPress's "/?p=1234"), and not a section, tag, topic, author or search page
+    or a listing's next page (by the first segments of its path)."""
     parts = urlsplit(url)
     segments = [segment for segment in parts.path.lower().split("/") if segment]
     if not segments:
-        return bool(parts.query)
+        return bool(STORY_QUERY_KEYS & parse_qs(parts.query).keys())
+    if segments[0] == "page" and len(segments) > 1 and segments[1].isdigit():
+        return False  # a listing's second page
     return segments[0] not in LISTING_SEGMENTS
 
 
@@ -235,16 +242,22 @@ def _declares_an_article(tree: lxml.html.HtmlElement) -> bool:
             found = json.loads(data)
         except ValueError:
             continue
-        nodes = found if isinstance(found, list) else [found]
+        nodes = _as_list(found)
         nodes += [
-            n for node in list(nodes) if isinstance(node, dict) for n in node.get("@graph", [])
+            g for node in nodes if isinstance(node, dict) for g in _as_list(node.get("@graph"))
         ]
         for node in nodes:
-            kinds = node.get("@type", []) if isinstance(node, dict) else []
-            kinds = [kinds] if isinstance(kinds, str) else kinds
-            if any(isinstance(k, str) and _ARTICLE_TYPE.match(k) for k in kinds):
+            kinds = _as_list(node.get("@type")) if isinstance(node, dict) else []
+            if any(isinstance(kind, str) and _ARTICLE_TYPE.match(kind) for kind in kinds):
                 return True
     return False
+
+
+def _as_list(value: object) -> list[object]:
+    """JSON-LD's "one or many": a list as it is, one value as a list of it, none as []."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 _JSON_LD = "//script[@type='application/ld+json']/text()"

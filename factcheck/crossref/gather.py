@@ -7,6 +7,7 @@ Plain Python: the caller (a Celery task) stores what this returns.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -61,6 +62,7 @@ from factcheck.outlets.registry import Outlet, Registry
 # FACTCHECK_PAGES_PER_OUTLET).
 FIRST_PAGES = 3
 PAGES_PER_OUTLET = 5
+LOG = logging.getLogger(__name__)
 CITATION = "citation"
 ARTICLE_LINKS = "links in the article"  # the route of pages the article itself links to
 # Pages read for alignment (text, passages and their words), kept by each worker process
@@ -395,19 +397,25 @@ def _evidence_from_page(
             error_kind=outcome.kind.value,
             error_retryable=outcome.retryable,
         )
-    if pages.lists_stories(outcome):
-        alignment = Alignment(NOT_AN_ARTICLE, 0.0)
+    try:
+        if pages.lists_stories(outcome):
+            alignment = Alignment(NOT_AN_ARTICLE, 0.0)
+        else:
+            alignment = align(
+                reading,
+                pages.read(outcome),
+                claim_published=claim.published,
+                page_published=candidate.published,
+                registry=registry,
+                own_outlet=search.outlet.name,
+            )
+    except Exception as error:  # one page that cannot be read never fails its batch
+        LOG.exception("reading %s for a claim failed", candidate.url)
         return Evidence(
-            **common, result=outcome, archived=pages.archived(outcome), alignment=alignment
+            **common,
+            error=f"The page was fetched but could not be read: {error}",
+            error_kind=FailureKind.MALFORMED.value,
         )
-    alignment = align(
-        reading,
-        pages.read(outcome),
-        claim_published=claim.published,
-        page_published=candidate.published,
-        registry=registry,
-        own_outlet=search.outlet.name,
-    )
     return Evidence(**common, result=outcome, archived=pages.archived(outcome), alignment=alignment)
 
 
@@ -483,8 +491,9 @@ HOLDS_THE_CLAIM = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, CORROBORATES})
 
 def _read_on(evidence: list[Evidence]) -> bool:
     """Whether an outlet's further pages are worth reading: none read so far holds the
-    claim, and none failed (a failing host is not asked again within the gathering)."""
-    if any(found.error is not None for found in evidence):
+    claim, and the host is not in trouble (a failure that may pass: a timeout, a 5xx, a
+    refused connection). A story gone (404) is no reason to stop."""
+    if any(found.error is not None and found.error_retryable for found in evidence):
         return False
     return not any(
         found.alignment and found.alignment.hint in HOLDS_THE_CLAIM for found in evidence
