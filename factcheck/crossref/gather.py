@@ -57,8 +57,8 @@ from factcheck.crossref.outcomes import (
 from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet, Registry
 
-# Each outlet's best-ranked candidates read first for a claim; when none of them bears
-# on it, the next, up to PAGES_PER_OUTLET pages in all (a setting:
+# Each outlet's best-ranked candidates read first for a claim; when none of them holds
+# it, the next, up to PAGES_PER_OUTLET pages in all (a setting:
 # FACTCHECK_PAGES_PER_OUTLET).
 FIRST_PAGES = 3
 PAGES_PER_OUTLET = 5
@@ -429,58 +429,73 @@ def _gather_level(
     pages_per_outlet: int,
 ) -> list[Gathered]:
     """One hop of the citation chain for every claim of the batch: what was found for
-    each claim, in the batch's order. Each search reads its best-ranked FIRST_PAGES
-    candidates; one whose pages do not hold the claim reads on down its ranking, up to
-    `pages_per_outlet` pages in all (see `_read_on`)."""
+    each claim, in the batch's order."""
     _discover(searches, claims, policy)
-    queues = {
-        id(search): [
-            ranked.candidate
-            for ranked in rank_candidates(
-                search.candidates,
-                claims[search.claim].text,
-                published=claims[search.claim].published,
-                limit=pages_per_outlet,
-            )
-        ]
-        for search in searches
-    }
-    known = {page.url: page for claim in claims for page in claim.known_pages}
-    pages = _Pages(archive)
-    fetched: dict[str, FetchResult | FetchError] = {}
-    by_search: dict[int, list[Evidence]] = {id(search): [] for search in searches}
-    readings: dict[int, Claim] = {}  # each claim read once, for every page it is aligned with
-    reading, take = searches, min(FIRST_PAGES, pages_per_outlet)
-    while reading:
-        turn = [
-            (search, candidate) for search in reading for candidate in queues[id(search)][:take]
-        ]
-        for search in reading:
-            del queues[id(search)][:take]
-        wanted = [candidate.url for _search, candidate in turn if candidate.url not in fetched]
-        fetched |= _fetch_pages(list(dict.fromkeys(wanted)), known, pages, policy)
-        for search, candidate in turn:
-            claim = claims[search.claim]
-            if search.claim not in readings:
-                readings[search.claim] = read_claim(claim.text, registry, claim.speaker)
-            found = _evidence_from_page(
-                search,
-                candidate,
-                fetched[candidate.url],
-                claim,
-                readings[search.claim],
-                pages,
-                registry,
-            )
-            by_search[id(search)].append(found)
-        reading = [s for s in reading if queues[id(s)] and _read_on(by_search[id(s)])]
-        take = pages_per_outlet
+    by_search = _read_in_turns(
+        searches,
+        claims,
+        registry=registry,
+        policy=policy,
+        pages=_Pages(archive),
+        pages_per_outlet=pages_per_outlet,
+    )
     gathered = [Gathered([], []) for _claim in claims]
     for search in searches:
         gathered[search.claim].evidence.extend(by_search[id(search)])
         outcome = _outcome(search, by_search[id(search)], claims[search.claim])
         gathered[search.claim].outcomes.append(outcome)
     return gathered
+
+
+def _read_in_turns(
+    searches: list[_Search],
+    claims: Sequence[ClaimInArticle],
+    *,
+    registry: Registry,
+    policy: FetchPolicy,
+    pages: _Pages,
+    pages_per_outlet: int,
+) -> dict[int, list[Evidence]]:
+    """The pages each search reads (by `id` of the search): its best-ranked FIRST_PAGES
+    candidates, then, while `_read_on` says so, the rest of its best `pages_per_outlet`
+    in one more turn. Each turn fetches every search's pages together, each URL once."""
+    queues = {
+        id(search): _ranked(search, claims[search.claim], pages_per_outlet) for search in searches
+    }
+    known = {page.url: page for claim in claims for page in claim.known_pages}
+    fetched: dict[str, FetchResult | FetchError] = {}
+    by_search: dict[int, list[Evidence]] = {id(search): [] for search in searches}
+    read_claims: dict[int, Claim] = {}  # each claim read once, for every page it meets
+    still_reading, take = searches, min(FIRST_PAGES, pages_per_outlet)
+    while still_reading:
+        turn = [(s, candidate) for s in still_reading for candidate in queues[id(s)][:take]]
+        for search in still_reading:
+            del queues[id(search)][:take]
+        wanted = [candidate.url for _search, candidate in turn if candidate.url not in fetched]
+        fetched |= _fetch_pages(list(dict.fromkeys(wanted)), known, pages, policy)
+        for search, candidate in turn:
+            claim = claims[search.claim]
+            if search.claim not in read_claims:
+                read_claims[search.claim] = read_claim(claim.text, registry, claim.speaker)
+            found = _evidence_from_page(
+                search,
+                candidate,
+                fetched[candidate.url],
+                claim,
+                read_claims[search.claim],
+                pages,
+                registry,
+            )
+            by_search[id(search)].append(found)
+        still_reading = [s for s in still_reading if queues[id(s)] and _read_on(by_search[id(s)])]
+        take = pages_per_outlet
+    return by_search
+
+
+def _ranked(search: _Search, claim: ClaimInArticle, limit: int) -> list[Candidate]:
+    """The search's candidates, best first, at most `limit`."""
+    ranked = rank_candidates(search.candidates, claim.text, published=claim.published, limit=limit)
+    return [r.candidate for r in ranked]
 
 
 # Reading an outlet's further pages stops at a page that holds the claim (its quote, as
