@@ -106,6 +106,6 @@ def _read_pages_without_a_pause(**_kwargs: object) -> None:
     """Load the page reader before the pool starts (child processes inherit it): loaded
     by the first page a task reads, it holds every thread of the worker for half a
     second. Imported here, so the web app and the CLI, which import this module, do not."""
-    from factcheck.crossref.align import page_text
+    from factcheck.crossref.passages import page_text
 
     page_text("<p>.</p>")

@@ -15,11 +15,9 @@ from factcheck.crossref.align import (
     QUOTE_FOUND,
     QUOTE_NOT_IN_SOURCE,
     align,
-    page_text,
     quote_diff,
-    read_page,
-    split_passages,
 )
+from factcheck.crossref.passages import page_text, read_page, split_passages
 from factcheck.extract import extract
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"

@@ -6,8 +6,12 @@
   retries, conditional requests), over `net`; `fetch_all` runs a batch from synchronous
   code. `gates` shares per-host turns between workers.
 - `archive`: every fetched response kept in WARC files, read back verified by SHA-256.
+- `passages`: a fetched page's readable text, cut into passages with their words and
+  quotations, read once for every claim aligned with it.
+- `speakers`: who a page gives a quotation to, and whether two names are one person.
 - `align`: the passages of a page that bear on a claim, with a hint for the reviewer,
-  the word-level diff of a misquote and the outlets the source itself credits.
+  the word-level diff of a misquote (of the whole quote, and of its speaker) and the
+  outlets the source itself credits.
 - `gather`: one batch of claims gathered, as plain Python: no database, no Celery.
 - `store`: the results in the database, and each claim's gathering as a small state
   machine (waiting -> running -> done, or failed).
@@ -22,12 +26,9 @@ from factcheck.crossref.align import (
     QUOTE_DIFFERS,
     QUOTE_FOUND,
     Alignment,
-    Passage,
     ScoredPassage,
     align,
-    page_text,
     quote_diff,
-    split_passages,
 )
 from factcheck.crossref.archive import (
     ArchivedRecord,
@@ -58,6 +59,7 @@ from factcheck.crossref.fetcher import (
     FetchResult,
     fetch_all,
 )
+from factcheck.crossref.passages import Passage, page_text, split_passages
 from factcheck.crossref.terms import key_terms, quotations
 
 __all__ = [

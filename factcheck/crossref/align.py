@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,14 @@ from difflib import SequenceMatcher
 from rapidfuzz import fuzz
 
 from factcheck.crossref.discover import date_closeness
+from factcheck.crossref.passages import Page, Passage, ReadPassage, read_page
+from factcheck.crossref.speakers import (
+    claim_speaker,
+    named_with,
+    person,
+    same_person,
+    speaker_of,
+)
 from factcheck.crossref.terms import (
     MIN_QUOTE_WORDS,
     Token,
@@ -35,12 +42,11 @@ from factcheck.crossref.terms import (
     stem,
     tokens,
 )
-from factcheck.extract import ExtractedClaim, extract, to_document
 from factcheck.extract.citations import OutletIndex, cited_outlets
 from factcheck.extract.claims import shipped_registry
 from factcheck.extract.sentences import quote_spans, split_sentences
-from factcheck.extract.speakers import QUOTE_MASK, classify, find_speaker
-from factcheck.extract.text import Span, lines_of, normalise_text
+from factcheck.extract.speakers import QUOTE_MASK
+from factcheck.extract.text import Span
 from factcheck.outlets.registry import Registry
 
 QUOTE_FOUND = "quote found"
@@ -56,11 +62,6 @@ BEARING_HINTS = frozenset({QUOTE_FOUND, QUOTE_DIFFERS, QUOTE_NOT_IN_SOURCE, CORR
 # A second hint, with QUOTE_DIFFERS: the source gives the quoted words to another person.
 WORDS_GIVEN_TO = "words given to "
 
-# Passages: a paragraph up to this many words is one passage; a longer one is cut into
-# windows of SENTENCE_WINDOW sentences that overlap by one, so a fact told across two
-# sentences stays in one window.
-MAX_PASSAGE_WORDS = 80
-SENTENCE_WINDOW = 3
 # Quotes. A passage is searched for a quote when rapidfuzz's partial_ratio of the two
 # (word-normalised) reaches QUOTE_MIN_RATIO; the near match counts when the words agree
 # at least QUOTE_MIN_WORD_SIMILARITY (difflib ratio over words). Chosen on the wire texts
@@ -98,49 +99,8 @@ QUOTE_WEIGHT = 0.5
 TERMS_WEIGHT = 0.3
 FACTS_WEIGHT = 0.2
 DATE_WEIGHT = 0.15
-# Speakers compared: only two people named by the extractor's rules (a group, a pronoun
-# or an organisation is not compared with anyone).
-_PEOPLE = frozenset({"person", "surname"})
 _EXPAND = 3  # words either side of a near quote match that may belong to it
 _Opcode = tuple[str, int, int, int, int]
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A stretch of the page text: `text == page[start:end]`."""
-
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
-class _ReadPassage:
-    """A passage with its words worked out once, for every claim aligned with it.
-    `quoted` holds the words of each quotation it prints: the words inside quotation
-    marks, two parts of one quotation joined across the "he said" between them (see
-    MAX_INTERRUPTION_WORDS), separate quotations kept apart."""
-
-    passage: Passage
-    tokens: tuple[Token, ...]
-    stems: tuple[str, ...]
-    stem_set: frozenset[str]
-    quoted: tuple[tuple[Token, ...], ...]
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page's text (see `page_text`) read for alignment: its passages, each with its
-    tokens and stems, and every stem of the page. Several claims aligned with one page
-    read it once (`read_page`)."""
-
-    text: str
-    passages: tuple[_ReadPassage, ...]
-    stems: frozenset[str]
-    # The extractor's sentences and speakers, by registry, made when first needed.
-    said: dict[int, tuple[Registry, tuple[ExtractedClaim, ...]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
 
 @dataclass(frozen=True)
@@ -286,75 +246,6 @@ def words_given_to(hints: Sequence[str]) -> str | None:
     return given[0] if given else None
 
 
-def page_text(body: str, content_type: str = "text/html") -> str:
-    """The readable text of a fetched page, one paragraph per line: trafilatura's main
-    text for HTML (comments left out), plain text as it is."""
-    if "html" not in content_type:
-        return normalise_text(body)
-    import trafilatura  # Slow to import: loaded only when a page needs it.
-
-    text = trafilatura.extract(body, include_comments=False, include_tables=False)
-    if not text:
-        return to_document(body).text
-    return normalise_text(text)
-
-
-def split_passages(text: str) -> list[Passage]:
-    """The passages of a page text: its paragraphs (non-blank lines), and windows of
-    SENTENCE_WINDOW sentences for paragraphs longer than MAX_PASSAGE_WORDS words."""
-    passages = []
-    for line in lines_of(text):
-        if len(line.text.split()) <= MAX_PASSAGE_WORDS:
-            passages.append(Passage(line.text, line.start, line.end))
-            continue
-        sentences = split_sentences(line)
-        step = max(1, SENTENCE_WINDOW - 1)
-        for first in range(0, max(1, len(sentences) - 1), step):
-            window = sentences[first : first + SENTENCE_WINDOW]
-            start, end = window[0].start, window[-1].end
-            passages.append(Passage(text[start:end], start, end))
-    return passages
-
-
-def read_page(text: str) -> Page:
-    """The page text split into passages, with their words, ready to align claims with."""
-    passages = []
-    for passage in split_passages(text):
-        found = tuple(tokens(passage.text))
-        stems = tuple(stem(t.norm) for t in found)
-        quoted = _quotations(passage.text, found)
-        passages.append(_ReadPassage(passage, found, stems, frozenset(stems), quoted))
-    every = frozenset(word for passage in passages for word in passage.stem_set)
-    return Page(text, tuple(passages), every)
-
-
-# Two quotations of a paragraph are parts of one when what stands between them is an
-# interruption: at most this many words ("Mr. Baxter, the U.S. envoy, said"), and no
-# colon or semicolon (", but Tom Baxter replied:" opens someone else's quotation).
-MAX_INTERRUPTION_WORDS = 6
-_NEW_QUOTATION = re.compile(r"[:;]")
-
-
-def _quotations(text: str, found: Sequence[Token]) -> tuple[tuple[Token, ...], ...]:
-    """The words of each quotation in `text` (see `_ReadPassage.quoted`)."""
-    groups: list[list[tuple[int, int]]] = []
-    for start, end in quote_spans(text):
-        previous = groups[-1][-1] if groups else None
-        gap = text[previous[1] : start] if previous is not None else ""
-        if (
-            previous is not None
-            and len(tokens(gap)) <= MAX_INTERRUPTION_WORDS
-            and not _NEW_QUOTATION.search(gap)
-        ):
-            groups[-1].append((start, end))
-        else:
-            groups.append([(start, end)])
-    return tuple(
-        tuple(t for t in found if any(a <= t.start and t.end <= b for a, b in group))
-        for group in groups
-    )
-
-
 def quote_diff(printed: str, quoted: str) -> list[tuple[str, str]]:
     """The word-level differences from `printed` (the source) to `quoted` (the claim):
     ("equal" | "insert" | "delete", words). Case and punctuation are not differences."""
@@ -431,7 +322,7 @@ def read_claim(claim_text: str, registry: Registry, speaker: str | None = None) 
         blank = " " * (mention.end - mention.start)
         without_outlets = without_outlets[: mention.start] + blank + without_outlets[mention.end :]
     claim_numbers = numbers(without_outlets)
-    person = _person(speaker) if speaker else _claim_speaker(claim_text)
+    named = person(speaker) if speaker else claim_speaker(claim_text)
     quotes = [_Quote(quote, tokens(quote)) for quote in quotations(claim_text)]
     quoted = " ".join(quote.text for quote in quotes)
     return Claim(
@@ -439,85 +330,11 @@ def read_claim(claim_text: str, registry: Registry, speaker: str | None = None) 
         words=content_words(without_outlets),
         facts={stem(name) for name in names(without_outlets)} | claim_numbers,
         numbers=claim_numbers,
-        speaker=person,
-        person_words=frozenset(stem(t.norm) for t in tokens(person or "")),
-        speaker_words=frozenset(content_words(speaker or person or "")),
+        speaker=named,
+        person_words=frozenset(stem(t.norm) for t in tokens(named or "")),
+        speaker_words=frozenset(content_words(speaker or named or "")),
         quote_facts=frozenset({stem(name) for name in names(quoted)} | numbers(quoted)),
     )
-
-
-def _person(name: str) -> str | None:
-    """`name` as the extractor names a person ("Minister Anna Kowalski" -> "Anna
-    Kowalski"); None for a group, an organisation or a pronoun."""
-    found = classify(name)
-    return found.name if found is not None and found.kind in _PEOPLE else None
-
-
-def _claim_speaker(claim_text: str) -> str | None:
-    """The person a claim's words are attributed to, its quotations left out."""
-    masked = claim_text
-    for start, end in quote_spans(claim_text):
-        masked = masked[:start] + QUOTE_MASK * (end - start) + masked[end:]
-    found = find_speaker(masked)
-    return _person(found.name) if found is not None else None
-
-
-def _speaker_of(page: Page, registry: Registry, span: tuple[int, int]) -> str | None:
-    """The person the page explicitly gives the words at `span` to, by the extractor's
-    rules: the speaker of the sentences holding them, or, when the extractor gives those
-    none, of a short attribution right after them in the same paragraph (a quotation
-    ending in its own sentence: "... in full." Kowalski told reporters). Only a name
-    written there counts: a "she said" resolved from earlier paragraphs may be someone
-    else."""
-    sentences = _sentences_said(page, registry)
-    start, end = span
-    holding = [s for s in sentences if s.start < end and start < s.end]
-    if not any(s.speaker for s in holding):
-        holding = [
-            s
-            for s in sentences
-            if 0 <= s.start - end <= _ATTRIBUTION_GAP
-            and "\n" not in page.text[end : s.start]
-            and len(s.text.split()) <= _ATTRIBUTION_WORDS
-        ][:1]
-    for sentence in holding:
-        person = _person(sentence.speaker) if sentence.speaker else None
-        if person is not None and _name_words(person)[-1] in _written_names(page, sentence):
-            return person
-    return None
-
-
-def _written_names(page: Page, sentence: ExtractedClaim) -> set[str]:
-    return set(_name_words(_outside_quotes(page, sentence)))
-
-
-# A separate attribution sentence starts this close after the quotation and is this short.
-_ATTRIBUTION_GAP = 3
-_ATTRIBUTION_WORDS = 12
-
-
-def _sentences_said(page: Page, registry: Registry) -> tuple[ExtractedClaim, ...]:
-    """The page's sentences with the speakers the extractor gives them, read once per
-    page (and registry); none when the extractor's text is not the page's own."""
-    known = page.said.get(id(registry))
-    if known is None or known[0] is not registry:
-        extraction = extract(page.text, registry=registry)
-        claims = extraction.claims if extraction.text == page.text else ()
-        known = page.said[id(registry)] = (registry, claims)
-    return known[1]
-
-
-def _outside_quotes(page: Page, sentence: ExtractedClaim) -> str:
-    """The sentence's words outside quotation marks, the marks found in its paragraph
-    (a sentence may start inside a quotation that opened before it)."""
-    line = next(
-        (p.passage for p in page.passages if p.passage.start <= sentence.start < p.passage.end),
-        Passage(sentence.text, sentence.start, sentence.end),
-    )
-    masked = line.text
-    for start, end in quote_spans(line.text):
-        masked = masked[:start] + " " * (end - start) + masked[end:]
-    return masked[sentence.start - line.start : sentence.end - line.start]
 
 
 def _quoted_speaker(
@@ -530,52 +347,12 @@ def _quoted_speaker(
     first = max(held.found, key=lambda part: part.words)
     if first.match is None:
         return None, False
-    speaker = _speaker_of(page, registry, first.match.span)
+    speaker = speaker_of(page, registry, first.match.span)
     if speaker is None or claim.speaker is None:
         return speaker, False
-    if _speaker_named_with(claim, page, registry, first.match.span):
-        return speaker, False  # "According to Baxter, Moreau told him: ..."
-    return speaker, not _same_person(claim.speaker, speaker)
-
-
-def _speaker_named_with(
-    claim: Claim, page: Page, registry: Registry, span: tuple[int, int]
-) -> bool:
-    """Whether the claim's speaker is named, outside the quotation, in the sentence that
-    holds it: the page may then report the claim's speaker through someone else."""
-    surname = _name_words(claim.speaker)[-1] if claim.speaker else None
-    start, end = span
-    holding = [s for s in _sentences_said(page, registry) if s.start < end and start < s.end]
-    return surname is not None and any(surname in _written_names(page, s) for s in holding)
-
-
-_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-# Two spellings of one surname (Zelensky, Zelenskyy) are this close (rapidfuzz ratio).
-SAME_SURNAME_RATIO = 85
-
-
-def _name_words(name: str) -> list[str]:
-    """A name's words, folded, without diacritics ("Erdoğan" is "erdogan"), initials or
-    suffixes ("Jr.")."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return [t.norm for t in tokens(plain) if len(t.norm) > 1 and t.norm not in _NAME_SUFFIXES] or [
-        t.norm for t in tokens(plain)
-    ]
-
-
-def _same_person(one: str, other: str) -> bool:
-    """Whether two names of people may be one person: one holds the other's words ("Xi"
-    and "Xi Jinping", "Rodríguez Zapatero"), or their surnames match (spelt alike) and
-    their first names, when both give one, start alike (Joe and Joseph Biden; not Anna
-    and Marcus Kowalski). Uncertain cases count as the same: a false alarm costs more."""
-    first, second = _name_words(one), _name_words(other)
-    if not first or not second:
-        return True
-    if set(first) <= set(second) or set(second) <= set(first):
-        return True
-    if fuzz.ratio(first[-1], second[-1]) < SAME_SURNAME_RATIO:
-        return False
-    return len(first) < 2 or len(second) < 2 or first[0][0] == second[0][0]
+    if named_with(claim.speaker, page, registry, first.match.span):
+        return speaker, False
+    return speaker, not same_person(claim.speaker, speaker)
 
 
 def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[float]:
@@ -604,14 +381,14 @@ def _bm25(documents: Sequence[Sequence[str]], query: Sequence[str]) -> list[floa
     return scores
 
 
-def _find_quotes(claim: Claim, passages: Sequence[_ReadPassage]) -> _PageQuote:
+def _find_quotes(claim: Claim, passages: Sequence[ReadPassage]) -> _PageQuote:
     """Where the page holds each of the claim's quotations: whole in one passage, or
     sentence by sentence (a quotation the source splits across paragraphs, or of which
     it printed only some sentences), whichever holds more of its words."""
     return _PageQuote(tuple(_find_quote(quote, passages) for quote in claim.quotes))
 
 
-def _find_quote(quote: _Quote, passages: Sequence[_ReadPassage]) -> tuple[_Part, ...]:
+def _find_quote(quote: _Quote, passages: Sequence[ReadPassage]) -> tuple[_Part, ...]:
     whole = _best_part(quote, passages)
     if whole.similarity == 1.0:
         return (whole,)
@@ -644,7 +421,7 @@ def _pieces_of(quote: _Quote) -> list[_Quote]:
     return [_Quote(piece, tokens(piece)) for piece in pieces if tokens(piece)]
 
 
-def _best_part(quote: _Quote, passages: Sequence[_ReadPassage]) -> _Part:
+def _best_part(quote: _Quote, passages: Sequence[ReadPassage]) -> _Part:
     best = _Part(quote)
     for index, read in enumerate(passages):
         match = _match_in_passage(quote, read)
@@ -655,7 +432,7 @@ def _best_part(quote: _Quote, passages: Sequence[_ReadPassage]) -> _Part:
     return best
 
 
-def _match_in_passage(quote: _Quote, read: _ReadPassage) -> _QuoteMatch | None:
+def _match_in_passage(quote: _Quote, read: ReadPassage) -> _QuoteMatch | None:
     """The quote against the words the passage quotes someone as saying, then against
     all its words (a source may print a quote without marks)."""
     matches = [_match_quote(quote, group, read.passage) for group in read.quoted if group]
@@ -728,7 +505,7 @@ def _facts_share(claim: Claim, words: frozenset[str]) -> float:
     return len(claim.facts & words) / len(claim.facts) if claim.facts else 0.0
 
 
-def _score(claim: Claim, read: _ReadPassage, term_score: float, quote_share: float) -> float:
+def _score(claim: Claim, read: ReadPassage, term_score: float, quote_share: float) -> float:
     facts = _facts_share(claim, read.stem_set)
     score = TERMS_WEIGHT * term_score + FACTS_WEIGHT * facts
     if not claim.quotes:
@@ -739,7 +516,7 @@ def _score(claim: Claim, read: _ReadPassage, term_score: float, quote_share: flo
 def _hint(
     claim: Claim,
     page: Page,
-    read: _ReadPassage,
+    read: ReadPassage,
     term_score: float,
     held: _PageQuote | None,
     speaker_differs: bool,
@@ -804,7 +581,7 @@ def _same_story(claim: Claim, page: Page) -> bool:
 
 
 def _scored_passage(
-    claim: Claim, read: _ReadPassage, score: float, held: _PageQuote | None, index: int
+    claim: Claim, read: ReadPassage, score: float, held: _PageQuote | None, index: int
 ) -> ScoredPassage:
     wanted = set(claim.words)
     start = read.passage.start

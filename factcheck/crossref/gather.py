@@ -20,11 +20,8 @@ from factcheck.crossref.align import (
     QUOTE_FOUND,
     Alignment,
     Claim,
-    Page,
     align,
-    page_text,
     read_claim,
-    read_page,
 )
 from factcheck.crossref.archive import ArchivedRecord, ArchiveError, WarcArchive
 from factcheck.crossref.cache import LRUCache
@@ -54,6 +51,7 @@ from factcheck.crossref.outcomes import (
     decide_outcome,
     meaning_of,
 )
+from factcheck.crossref.passages import Page, page_text, read_page
 from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet, Registry
 
