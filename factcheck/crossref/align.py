@@ -27,6 +27,7 @@ from factcheck.crossref.discover import date_closeness
 from factcheck.crossref.passages import Page, Passage, ReadPassage, read_page
 from factcheck.crossref.speakers import (
     claim_speaker,
+    mask_quotations,
     named_with,
     person,
     same_person,
@@ -44,8 +45,7 @@ from factcheck.crossref.terms import (
 )
 from factcheck.extract.citations import OutletIndex, cited_outlets
 from factcheck.extract.claims import shipped_registry
-from factcheck.extract.sentences import quote_spans, split_sentences
-from factcheck.extract.speakers import QUOTE_MASK
+from factcheck.extract.sentences import split_sentences
 from factcheck.extract.text import Span
 from factcheck.outlets.registry import Registry
 
@@ -605,9 +605,7 @@ def _credited(
 ) -> tuple[str, ...]:
     """The outlets the passage credits ("told the AFP news agency", "according to
     Reuters"), by the extractor's own rules, quotations left out."""
-    masked = passage.text
-    for start, end in quote_spans(passage.text):
-        masked = masked[:start] + QUOTE_MASK * (end - start) + masked[end:]
+    masked = mask_quotations(passage.text)
     outlets = OutletIndex(registry.find_all(page))
     span = Span(passage.start, passage.end, passage.text)
     return tuple(name for name in cited_outlets(span, masked, outlets) if name != own_outlet)

@@ -29,12 +29,18 @@ def person(name: str) -> str | None:
     return found.name if found is not None and found.kind in PEOPLE else None
 
 
+def mask_quotations(text: str) -> str:
+    """`text` with the words inside its quotation marks replaced by QUOTE_MASK, as the
+    extractor's attribution rules expect (same length: offsets stay)."""
+    masked = text
+    for start, end in quote_spans(text):
+        masked = masked[:start] + QUOTE_MASK * (end - start) + masked[end:]
+    return masked
+
+
 def claim_speaker(claim_text: str) -> str | None:
     """The person a claim's words are attributed to, its quotations left out."""
-    masked = claim_text
-    for start, end in quote_spans(claim_text):
-        masked = masked[:start] + QUOTE_MASK * (end - start) + masked[end:]
-    found = find_speaker(masked)
+    found = find_speaker(mask_quotations(claim_text))
     return person(found.name) if found is not None else None
 
 
@@ -46,9 +52,9 @@ def speaker_of(page: Page, registry: Registry, span: tuple[int, int]) -> str | N
     written there counts: a "she said" resolved from earlier paragraphs may be someone
     else."""
     sentences = _sentences_said(page, registry)
-    start, end = span
-    holding = [s for s in sentences if s.start < end and start < s.end]
+    holding = _holding(sentences, span)
     if not any(s.speaker for s in holding):
+        end = span[1]
         holding = [
             s
             for s in sentences
@@ -61,6 +67,12 @@ def speaker_of(page: Page, registry: Registry, span: tuple[int, int]) -> str | N
         if said_by is not None and name_words(said_by)[-1] in _written_names(page, sentence):
             return said_by
     return None
+
+
+def _holding(sentences: tuple[ExtractedClaim, ...], span: tuple[int, int]) -> list[ExtractedClaim]:
+    """The sentences that hold some of the words at `span`."""
+    start, end = span
+    return [s for s in sentences if s.start < end and start < s.end]
 
 
 def _written_names(page: Page, sentence: ExtractedClaim) -> set[str]:
@@ -90,9 +102,7 @@ def _outside_quotes(page: Page, sentence: ExtractedClaim) -> str:
         (p.passage for p in page.passages if p.passage.start <= sentence.start < p.passage.end),
         Passage(sentence.text, sentence.start, sentence.end),
     )
-    masked = line.text
-    for start, end in quote_spans(line.text):
-        masked = masked[:start] + " " * (end - start) + masked[end:]
+    masked = mask_quotations(line.text)
     return masked[sentence.start - line.start : sentence.end - line.start]
 
 
@@ -101,8 +111,7 @@ def named_with(person: str, page: Page, registry: Registry, span: tuple[int, int
     words at `span`: the page may then report that person's words through someone else
     ("According to Baxter, Moreau told him: ...")."""
     surname = name_words(person)[-1]
-    start, end = span
-    holding = [s for s in _sentences_said(page, registry) if s.start < end and start < s.end]
+    holding = _holding(_sentences_said(page, registry), span)
     return any(surname in _written_names(page, s) for s in holding)
 
 
