@@ -14,6 +14,10 @@ DEFAULT_INSTANCE_DIR = "instance"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 DEFAULT_NEWSROOM_NAME = "factcheck newsroom"
 MEGABYTE = 1024 * 1024
+DEFAULT_ARCHIVE_INDEX_URL = "https://web.archive.org/cdx/search/cdx"
+DEFAULT_ARCHIVE_TIMEMAP_URL = "https://web.archive.org/web/timemap/link"
+DEFAULT_ARCHIVE_NAME = "Wayback Machine"
+DEFAULT_NEWS_SEARCH_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 
 
 class ConfigError(ValueError):
@@ -50,6 +54,14 @@ class Settings:
     newsroom_name: str = DEFAULT_NEWSROOM_NAME
     newsroom_url: str = ""
     public_url: str = ""
+    # Discovery routes beyond an outlet's feeds, sitemaps and search page (empty: off).
+    full_sitemaps: bool = True
+    archive_index_url: str = ""
+    archive_timemap_url: str = ""
+    archive_name: str = DEFAULT_ARCHIVE_NAME
+    archive_min_delay: float = 1.0
+    news_search_url: str = ""
+    news_search_min_delay: float = 5.0
 
     @property
     def uses_embedded_broker(self) -> bool:
@@ -177,4 +189,36 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         newsroom_name=env.get("FACTCHECK_NEWSROOM_NAME", "").strip() or DEFAULT_NEWSROOM_NAME,
         newsroom_url=_web_address(env, "FACTCHECK_NEWSROOM_URL"),
         public_url=_web_address(env, "FACTCHECK_PUBLIC_URL"),
+        full_sitemaps=_switch(env, "FACTCHECK_FULL_SITEMAPS"),
+        archive_index_url=_route(env, "FACTCHECK_ARCHIVE_INDEX_URL", DEFAULT_ARCHIVE_INDEX_URL),
+        archive_timemap_url=_route(
+            env, "FACTCHECK_ARCHIVE_TIMEMAP_URL", DEFAULT_ARCHIVE_TIMEMAP_URL
+        ),
+        archive_name=env.get("FACTCHECK_ARCHIVE_NAME", "").strip() or DEFAULT_ARCHIVE_NAME,
+        archive_min_delay=_at_least_zero(env, "FACTCHECK_ARCHIVE_MIN_DELAY", 1.0),
+        news_search_url=_route(env, "FACTCHECK_NEWS_SEARCH_URL", DEFAULT_NEWS_SEARCH_URL),
+        news_search_min_delay=_at_least_zero(env, "FACTCHECK_NEWS_SEARCH_MIN_DELAY", 5.0),
     )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool = True) -> bool:
+    raw = env.get(name, "").strip().lower()
+    return default if not raw else raw not in ("0", "false", "no", "off")
+
+
+def _route(env: Mapping[str, str], name: str, default: str) -> str:
+    """A discovery route's address: the default when unset, "" (off) when set to
+    "off" or to nothing, else an http(s):// address."""
+    if name not in env:
+        return default
+    raw = env[name].strip()
+    if raw.lower() in ("", "off", "0", "false", "no"):
+        return ""
+    return _web_address(env, name)
+
+
+def _at_least_zero(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value < 0:
+        raise ConfigError(f"{name} must be 0 or more, not {value:g}")
+    return value

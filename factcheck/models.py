@@ -244,6 +244,10 @@ class FetchedPage(SQLModel):
     warc_file: str | None = Field(default=None, max_length=200)
     warc_offset: int | None = None
     warc_length: int | None = None
+    # A copy read from a web archive because the page is gone from its site: the
+    # archive's name and the memento's address (`fetched_at` is then the capture time).
+    archive_name: str | None = Field(default=None, max_length=100)
+    memento_url: str | None = Field(default=None, max_length=2048)
     updated_at: datetime = _timestamp()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -13,6 +14,7 @@ from factcheck.config import Settings
 from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.gates import LimiterUnavailable
 from factcheck.crossref.gather import gather_batch
+from factcheck.crossref.routes import Routes
 from factcheck.crossref.store import (
     claim_to_check,
     fail_gathering,
@@ -58,11 +60,12 @@ def gather_crossrefs(*claim_ids: int, outlets: list[str] | None = None) -> int:
         gathered = gather_batch(
             claims,
             registry=registry,
-            policy=_policy(config),
+            policy=fetch_policy(config),
             archive=WarcArchive(config.archive_dir),
             wire_agencies=config.wire_agencies,
             chain_depth=config.crossref_depth,
             pages_per_outlet=config.pages_per_outlet,
+            routes=routes_of(config),
         )
         # One transaction for the batch: one commit (and one turn at the audit chain's
         # head) instead of one per claim.
@@ -86,8 +89,30 @@ def gather_crossrefs(*claim_ids: int, outlets: list[str] | None = None) -> int:
         raise
 
 
-def _policy(config: Settings) -> FetchPolicy:
+def routes_of(config: Settings) -> Routes:
+    return Routes(
+        full_sitemaps=config.full_sitemaps,
+        archive_index_url=config.archive_index_url,
+        archive_timemap_url=config.archive_timemap_url,
+        archive_name=config.archive_name,
+        news_search_url=config.news_search_url,
+    )
+
+
+def _route_delays(config: Settings) -> tuple[tuple[str, float], ...]:
+    """Each route API's host with its own pace (the archive's, the news search's)."""
+    paced = [
+        (config.archive_index_url, config.archive_min_delay),
+        (config.archive_timemap_url, config.archive_min_delay),
+        (config.news_search_url, config.news_search_min_delay),
+    ]
+    delays = {urlsplit(url).hostname: delay for url, delay in paced if url}
+    return tuple((host, delay) for host, delay in delays.items() if host)
+
+
+def fetch_policy(config: Settings) -> FetchPolicy:
     return FetchPolicy(
+        host_delays=_route_delays(config),
         allow_hosts=config.fetch_allow_hosts,
         per_host_limit=config.fetch_per_host,
         min_delay=config.fetch_min_delay,
@@ -99,9 +124,7 @@ def _policy(config: Settings) -> FetchPolicy:
     )
 
 
-def dispatch_gathering(
-    app: Celery, claim_ids: list[int], *, outlets: tuple[str, ...] = ()
-) -> int:
+def dispatch_gathering(app: Celery, claim_ids: list[int], *, outlets: tuple[str, ...] = ()) -> int:
     """Ask workers to gather the claims' cross-references, GATHER_BATCH claims a task
     (ids next to each other are usually of one article), at `outlets` only when given;
     how many claims were sent. Claims not sent stay waiting, and the sweep sends them

@@ -94,6 +94,13 @@ def make_stack(base_dir: Path, *, broker_url: str | None = None, **extra_env: st
         # gathering on against outlets played on loopback.
         "FACTCHECK_CROSSREF": "0",
         "FACTCHECK_FETCH_MIN_DELAY": "0",
+        # The web archive and news search answer from the internet; the tests of those
+        # routes point them at servers played on loopback.
+        "FACTCHECK_ARCHIVE_INDEX_URL": "off",
+        "FACTCHECK_ARCHIVE_TIMEMAP_URL": "off",
+        "FACTCHECK_NEWS_SEARCH_URL": "off",
+        "FACTCHECK_ARCHIVE_MIN_DELAY": "0",
+        "FACTCHECK_NEWS_SEARCH_MIN_DELAY": "0",
         **extra_env,
     }
     cleanups: list[Callable[[], None]] = []
@@ -237,6 +244,7 @@ class OutletSimulator:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host  # a loopback address; 127.0.0.2 and up count as other hosts
         self.routes: dict[str, Route] = {}
+        self.prefixes: dict[str, Route] = {}  # routes for every path under a prefix
         self.requests: list[str] = []
         self.received: list[Received] = []
         self.max_concurrency: dict[str, int] = {}
@@ -253,6 +261,10 @@ class OutletSimulator:
                 )
                 path = self.path.split("?")[0]
                 route = simulator.routes.get(f"//{host}{path}") or simulator.routes.get(path)
+                if route is None:
+                    route = next(
+                        (r for p, r in simulator.prefixes.items() if path.startswith(p)), None
+                    )
                 if route is None:
                     self.send_error(404, "Not Found")
                     return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from factcheck.config import ConfigError, load_settings
+from tasks.crossrefs import fetch_policy
 
 
 def test_defaults_live_in_the_instance_dir(tmp_path):
@@ -74,3 +75,54 @@ def test_a_limiter_that_is_not_redis_is_refused(tmp_path):
         load_settings(
             {"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_FETCH_LIMITER_URL": "http://x"}
         )
+
+
+def test_the_discovery_routes_are_on_by_default_and_each_can_be_switched_off(tmp_path):
+    defaults = load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path)})
+    assert defaults.full_sitemaps
+    assert defaults.archive_index_url == "https://web.archive.org/cdx/search/cdx"
+    assert defaults.archive_timemap_url == "https://web.archive.org/web/timemap/link"
+    assert defaults.news_search_url == "https://api.gdeltproject.org/api/v2/doc/doc"
+    assert (defaults.archive_min_delay, defaults.news_search_min_delay) == (1.0, 5.0)
+
+    off = load_settings(
+        {
+            "FACTCHECK_INSTANCE_DIR": str(tmp_path),
+            "FACTCHECK_FULL_SITEMAPS": "0",
+            "FACTCHECK_ARCHIVE_INDEX_URL": "off",
+            "FACTCHECK_ARCHIVE_TIMEMAP_URL": "",
+            "FACTCHECK_NEWS_SEARCH_URL": "off",
+        }
+    )
+    assert not off.full_sitemaps
+    assert (off.archive_index_url, off.archive_timemap_url, off.news_search_url) == ("", "", "")
+
+
+def test_each_route_api_gets_its_own_pace_on_its_own_host(tmp_path):
+    settings = load_settings(
+        {
+            "FACTCHECK_INSTANCE_DIR": str(tmp_path),
+            "FACTCHECK_ARCHIVE_MIN_DELAY": "2.5",
+            "FACTCHECK_NEWS_SEARCH_URL": "http://news.example/api",
+            "FACTCHECK_NEWS_SEARCH_MIN_DELAY": "6",
+            "FACTCHECK_FETCH_MIN_DELAY": "1",
+        }
+    )
+    policy = fetch_policy(settings)
+    assert policy.min_delay_for("web.archive.org") == 2.5
+    assert policy.min_delay_for("news.example") == 6.0
+    assert policy.min_delay_for("www.reuters.com") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FACTCHECK_ARCHIVE_INDEX_URL", "ftp://archive.example/cdx", "http"),
+        ("FACTCHECK_NEWS_SEARCH_URL", "api.gdeltproject.org", "http"),
+        ("FACTCHECK_NEWS_SEARCH_MIN_DELAY", "-1", "0 or more"),
+        ("FACTCHECK_ARCHIVE_MIN_DELAY", "soon", "a number"),
+    ],
+)
+def test_a_route_setting_that_cannot_work_is_a_clear_error(tmp_path, name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings({"FACTCHECK_INSTANCE_DIR": str(tmp_path), name: value})

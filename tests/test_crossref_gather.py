@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from factcheck.crossref import FetchPolicy, WarcArchive
-from factcheck.crossref.feeds import MAX_SITEMAP_BYTES, FeedError, parse_sitemap
+from factcheck.crossref.feeds import MAX_SITEMAP_BYTES, FeedError, parse_sitemap, sitemap_period
 from factcheck.crossref.gather import (
     READ_PAGES,
     ClaimInArticle,
@@ -190,10 +190,21 @@ def test_an_outlet_whose_host_does_not_resolve_could_not_be_checked_for_dns(tmp_
 
 
 def test_an_outlet_with_no_route_and_no_link_is_not_searchable(tmp_path):
-    gazette = gazette_outcome(tmp_path, 'domains = ["gazette.invalid"]')
+    gazette = gazette_outcome(tmp_path, "")
     assert gazette.outcome == "not_searchable"
     assert gazette.searched.routes == () and gazette.failures == ()
     assert "no feed, sitemap or search page of Gazette" in gazette.reason
+
+
+def test_an_outlet_known_by_its_domain_alone_whose_site_cannot_be_reached_could_not_be_checked(
+    tmp_path,
+):
+    """Its robots.txt, which may name its sitemaps, is a route: one that failed."""
+    gazette = gazette_outcome(tmp_path, 'domains = ["gazette.invalid"]')
+    assert gazette.outcome == "could_not_check"
+    assert [(f.url, f.kind) for f in gazette.failures] == [
+        ("https://gazette.invalid/robots.txt", "dns")
+    ]
 
 
 def test_a_link_in_the_article_makes_an_outlet_without_routes_searchable(outlets, tmp_path):
@@ -390,20 +401,79 @@ def test_an_index_offers_the_sitemaps_nearest_the_claims_date_first():
     index = """<?xml version="1.0"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://outlet.example/undated-old.xml</loc></sitemap>
-<sitemap><loc>https://outlet.example/2017-04.xml</loc><lastmod>2017-04-30</lastmod></sitemap>
-<sitemap><loc>https://outlet.example/2017-06.xml</loc><lastmod>2017-06-30</lastmod></sitemap>
-<sitemap><loc>https://outlet.example/2017-05.xml</loc><lastmod>2017-05-31</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/posts-3.xml</loc><lastmod>2017-04-30</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/posts-5.xml</loc><lastmod>2017-06-30</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/posts-4.xml</loc><lastmod>2017-05-31</lastmod></sitemap>
 <sitemap><loc>https://outlet.example/undated-new.xml</loc></sitemap>
 </sitemapindex>"""
 
     children = parse_sitemap(index, around=datetime(2017, 5, 25, tzinfo=UTC)).sitemaps
 
     assert children == [
-        "https://outlet.example/2017-05.xml",
-        "https://outlet.example/2017-06.xml",
+        "https://outlet.example/posts-4.xml",
+        "https://outlet.example/posts-5.xml",
         "https://outlet.example/undated-new.xml",
         "https://outlet.example/undated-old.xml",
-    ]  # April ended before the window opened
+    ]  # posts-3 was last changed before the window opened
+
+
+def test_an_index_of_full_sitemaps_named_for_their_periods_offers_those_of_the_claims_date():
+    index = """<?xml version="1.0"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>https://outlet.example/sitemap-2017-04.xml</loc><lastmod>2026-01-02</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/sitemap-2017-05.xml</loc><lastmod>2026-01-02</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/sitemap-2017-05-26.xml</loc></sitemap>
+<sitemap><loc>https://outlet.example/sitemap-2017-06.xml</loc><lastmod>2026-01-02</lastmod></sitemap>
+<sitemap><loc>https://outlet.example/sitemap-2016.xml</loc></sitemap>
+<sitemap><loc>https://outlet.example/2019.01/sitemap.xml?page=201705</loc></sitemap>
+</sitemapindex>"""
+
+    children = parse_sitemap(index, around=datetime(2017, 5, 25, tzinfo=UTC)).sitemaps
+
+    # The day's sitemap before the month's; other months and years are never read
+    # however lately they changed; a folder or query that looks like a date is no period.
+    assert children == [
+        "https://outlet.example/sitemap-2017-05-26.xml",
+        "https://outlet.example/sitemap-2017-05.xml",
+        "https://outlet.example/2019.01/sitemap.xml?page=201705",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("location", "period"),
+    [
+        ("https://o.example/sitemap-2017-05.xml", ("2017-05-01", "2017-05-31")),
+        ("https://o.example/sitemaps/sitemap_2017_05_25.xml.gz", ("2017-05-25", "2017-05-25")),
+        ("https://o.example/news-201705.xml", ("2017-05-01", "2017-05-31")),
+        ("https://o.example/archive-20170525.xml", ("2017-05-25", "2017-05-25")),
+        ("https://o.example/sitemap-2016.xml", ("2016-01-01", "2016-12-31")),
+        ("https://o.example/sitemap-2017-02.xml", ("2017-02-01", "2017-02-28")),
+        ("https://o.example/post-sitemap12.xml", None),
+        ("https://o.example/v2019.01/sitemap.xml", None),
+        ("https://o.example/sitemap.xml?page=201012", None),
+        ("https://o.example/sitemap-2017-02-30.xml", None),
+    ],
+)
+def test_a_full_sitemaps_period_is_read_from_its_file_name_only(location, period):
+    found = sitemap_period(location)
+    dates = (found[0].date().isoformat(), found[1].date().isoformat()) if found else None
+    assert dates == period
+
+
+def test_a_full_sitemaps_pages_changed_since_the_window_are_kept_but_not_those_changed_before():
+    month = """<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>https://outlet.example/edited-since</loc><lastmod>2020-03-01</lastmod></url>
+<url><loc>https://outlet.example/in-the-window</loc><lastmod>2017-05-24</lastmod></url>
+<url><loc>https://outlet.example/before</loc><lastmod>2017-05-02</lastmod></url>
+</urlset>"""
+
+    pages = parse_sitemap(month, around=datetime(2017, 5, 25, tzinfo=UTC)).candidates
+
+    assert [page.url for page in pages] == [
+        "https://outlet.example/edited-since",
+        "https://outlet.example/in-the-window",
+    ]
 
 
 def test_a_gzipped_sitemap_of_several_members_is_read_whole():

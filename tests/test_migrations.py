@@ -81,14 +81,19 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
         with Session(engine) as session:
             article = split_now(session, DEMO.read_text(encoding="utf-8"))
             claim_ids = [claim.id for claim in article.claims][:5]
-            for place, outlet, page, source, hint, status, when, error in rows:
-                session.add(
-                    CrossReference(
-                        claim_id=claim_ids[place], outlet=outlet, url=page, source=source,
-                        hint=hint, hints=[hint], http_status=status, fetched_at=when,
-                        error=error,
-                    )
-                )
+            # The table as it was at 0010: only the columns it had then.
+            session.execute(
+                CrossReference.__table__.insert(),
+                [
+                    {
+                        "claim_id": claim_ids[place], "outlet": outlet, "url": page,
+                        "source": source, "hint": hint, "hints": [hint], "passages": [],
+                        "quote_diff": [], "depth": 0, "score": 0.0, "http_status": status,
+                        "fetched_at": when, "error": error, "updated_at": NOW,
+                    }
+                    for place, outlet, page, source, hint, status, when, error in rows
+                ],
+            )
             session.commit()
         command.upgrade(alembic_config(url), "0011")
         with engine.connect() as connection:
@@ -122,5 +127,10 @@ def test_cross_references_gathered_before_outcomes_become_outcomes(tmp_path):
             rejected = connection.execute(text("SELECT url FROM rejected_page")).scalars().all()
         assert sorted(pages) == ["https://a.example/gone", "https://r.example/story"]
         assert sorted(rejected) == ["https://b.example/other", "https://r.example/weather"]
+        # 0013: pages kept before were read from their own sites, none from an archive.
+        with engine.connect() as connection:
+            for table in ("cross_reference", "rejected_page"):
+                copies = f"SELECT count(*) FROM {table} WHERE archive_name IS NOT NULL"
+                assert connection.execute(text(copies)).scalar() == 0
     finally:
         fresh.close()

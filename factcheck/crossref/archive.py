@@ -92,8 +92,10 @@ class WarcArchive:
         if result.not_modified:
             raise ValueError(f"{result.url} was not modified; keep the earlier record")
         digest = sha256_of(result.body)
+        # A copy from a web archive is dated by its capture, but written today.
+        written = datetime.now(UTC) if result.memento_url else result.fetched_at
         with self._lock:
-            path = self.directory / self._current_file(result.fetched_at)
+            path = self.directory / self._current_file(written)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("ab") as file:
                 writer = WARCWriter(file, gzip=self.compress, warc_version="1.1")
@@ -186,12 +188,19 @@ def _response_record(writer: WARCWriter, result: FetchResult):
     headers.append(("content-length", str(len(result.body))))
     status_line = f"{result.status} {result.reason}".strip()
     http_headers = StatusAndHeaders(status_line, headers, protocol=result.http_version)
+    warc_headers = {"WARC-Date": _warc_date(result.fetched_at)}
+    if result.memento_url:
+        # A copy from a web archive: the record is of the original URL at the archive's
+        # capture time, and says where the copy was read (an extension field, as the
+        # IIPC's proposed WARC-Source-URI has it).
+        warc_headers["WARC-Source-URI"] = result.memento_url
+        warc_headers["WARC-Source-Archive"] = result.archived_by or ""
     return writer.create_warc_record(
         result.final_url,
         "response",
         payload=io.BytesIO(result.body),
         http_headers=http_headers,
-        warc_headers_dict={"WARC-Date": _warc_date(result.fetched_at)},
+        warc_headers_dict=warc_headers,
     )
 
 

@@ -26,6 +26,8 @@ ARTICLE_LINK = "article link"
 FEED = "feed"
 SITEMAP = "sitemap"
 SEARCH = "search"
+ARCHIVE = "web archive"  # a capture listed by a web archive's index (CDX)
+NEWS_SEARCH = "news search"  # a result of a news search API (GDELT)
 
 # News sites' search engines AND the words given: with more than six, most find nothing.
 MAX_SEARCH_TERMS = 6
@@ -39,7 +41,8 @@ _BARE_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 @dataclass(frozen=True)
 class Candidate:
     """A page that may bear on a claim. `source` says how it was found: ARTICLE_LINK,
-    FEED, SITEMAP or SEARCH. `published` is timezone-aware (UTC) when known."""
+    FEED, SITEMAP, SEARCH, ARCHIVE or NEWS_SEARCH. `published` is timezone-aware (UTC)
+    when known."""
 
     url: str
     title: str | None = None

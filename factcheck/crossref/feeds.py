@@ -7,12 +7,14 @@ entities (the "billion laughs" bomb) or refers to external ones is refused, not 
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -158,43 +160,107 @@ def parse_sitemap(
         raise FeedError(f"Could not read {sitemap_url}: it is not a sitemap (<{root.tag}>).")
     pages = (_sitemap_page(url) for url in root.iter(f"{SITEMAP_NS}url"))
     return Sitemap(
-        candidates=[p for p in pages if p.url and within_window(p.published, around, window)]
+        candidates=[p.candidate for p in pages if p.url and _may_be_within(p, around, window)]
     )
 
 
+def _may_be_within(page: _SitemapPage, around: datetime | None, window: timedelta) -> bool:
+    """Whether a sitemap's page may have been published within the window: a news
+    sitemap's publication date must fall in it; a plain sitemap's <lastmod> is when the
+    page last changed, so a page changed after the window closed may still be from it
+    (full sitemaps of past months are full of stories edited since), but one last changed
+    before the window opened cannot be."""
+    if page.dated_by_lastmod and page.candidate.published is not None and around is not None:
+        return page.candidate.published >= as_utc(around) - window
+    return within_window(page.candidate.published, around, window)
+
+
 def _children(index: Element, around: datetime | None, window: timedelta) -> list[str]:
-    """The child sitemaps worth reading, most promising first: those last modified
-    nearest the claim's date, then the undated ones from the end of the index (indexes
-    tend to add new sitemaps there). One last modified before the window opened cannot
-    hold a page from it."""
+    """The child sitemaps worth reading, most promising first. A full sitemap named for
+    its period (sitemap-2017-05.xml) is read only when the period meets the window, and
+    those are the most promising; then those last modified nearest the claim's date, then
+    the undated ones from the end of the index (indexes tend to add new sitemaps there).
+    One last modified before the window opened cannot hold a page from it."""
+    in_period: list[tuple[float, str]] = []
     dated: list[tuple[float, str]] = []
     undated: list[str] = []
     for sitemap in index.iter(f"{SITEMAP_NS}sitemap"):
         location = _text(sitemap, f"{SITEMAP_NS}loc")
         modified = parse_date(_text(sitemap, f"{SITEMAP_NS}lastmod"))
+        period = sitemap_period(location) if location and around is not None else None
         if not location:
             continue
-        if modified is None:
+        if period is not None and around is not None:
+            start, end = period
+            moment = as_utc(around)
+            if start <= moment + window and end >= moment - window:
+                in_period.append(((end - start).total_seconds(), location))  # narrowest first
+        elif modified is None:
             undated.append(location)
         elif around is None:
             dated.append((-modified.timestamp(), location))  # newest first
         elif modified >= as_utc(around) - window:
             dated.append((abs((modified - as_utc(around)).total_seconds()), location))
-    return [location for _rank, location in sorted(dated)] + undated[::-1]
+    ranked = [location for _rank, location in sorted(in_period) + sorted(dated)]
+    return ranked + undated[::-1]
 
 
-def _sitemap_page(url: Element) -> Candidate:
+# A date in a sitemap's file name: a year, a month or a day (2017, 2017-05, 201705,
+# 2017_05_25, 20170525), with no other digit next to it.
+_PERIOD = re.compile(
+    r"(?<![0-9])((?:19|20)[0-9]{2})(?:([-_.]?)(0[1-9]|1[0-2])(?:\2(0[1-9]|[12][0-9]|3[01]))?)?(?![0-9])"
+)
+
+
+def sitemap_period(location: str) -> tuple[datetime, datetime] | None:
+    """The stretch of time a full sitemap covers by its file name (the start and end of
+    its year, month or day, UTC), or None when the name gives none. Only the file name is
+    read: a folder (/v2019.01/) or a query (?page=201012) says nothing of the period."""
+    name = urlsplit(location).path.rsplit("/", 1)[-1]
+    found = _PERIOD.search(name)
+    if not found:
+        return None
+    year, _separator, month, day = found.groups()
+    if month is None:
+        start, end = (
+            datetime(int(year), 1, 1, tzinfo=UTC),
+            datetime(int(year) + 1, 1, 1, tzinfo=UTC),
+        )
+    elif day is None:
+        start = datetime(int(year), int(month), 1, tzinfo=UTC)
+        end = start + timedelta(days=calendar.monthrange(int(year), int(month))[1])
+    else:
+        try:
+            start = datetime(int(year), int(month), int(day), tzinfo=UTC)
+        except ValueError:  # 2017-02-30
+            return None
+        end = start + timedelta(days=1)
+    return start, end - timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class _SitemapPage:
+    candidate: Candidate
+    dated_by_lastmod: bool  # no news publication date: `published` is its <lastmod>
+
+    @property
+    def url(self) -> str:
+        return self.candidate.url
+
+
+def _sitemap_page(url: Element) -> _SitemapPage:
     news = url.find(f"{NEWS_NS}news")
     title = published = None
     if news is not None:
         title = _text(news, f"{NEWS_NS}title")
-        published = _text(news, f"{NEWS_NS}publication_date")
-    return Candidate(
+        published = parse_date(_text(news, f"{NEWS_NS}publication_date"))
+    candidate = Candidate(
         url=_text(url, f"{SITEMAP_NS}loc") or "",
         title=title,
-        published=parse_date(published or _text(url, f"{SITEMAP_NS}lastmod")),
+        published=published or parse_date(_text(url, f"{SITEMAP_NS}lastmod")),
         source=SITEMAP,
     )
+    return _SitemapPage(candidate, dated_by_lastmod=published is None)
 
 
 def _text(element: Element, path: str) -> str | None:

@@ -107,6 +107,10 @@ class FetchResult:
     reason: str = ""
     http_version: str = "HTTP/1.1"
     request_headers: dict[str, str] = field(default_factory=dict)
+    # An archived copy of a page gone from its site: the archive it came from and the
+    # memento's own address (`fetched_at` is then the archive's capture time).
+    archived_by: str | None = None
+    memento_url: str | None = None
 
     @property
     def etag(self) -> str | None:
@@ -153,6 +157,12 @@ class FetchPolicy:
     # A robots.txt Crawl-delay becomes the host's min_delay when longer, up to this: a
     # site asking for minutes between requests would hold a claim's gathering for hours.
     max_crawl_delay: float = 10.0
+    # Hosts with a minimum delay of their own instead of `min_delay`: the APIs of the
+    # discovery routes (a web archive, a news search) ask for their own pace.
+    host_delays: tuple[tuple[str, float], ...] = ()
+
+    def min_delay_for(self, host: str) -> float:
+        return next((delay for name, delay in self.host_delays if name == host), self.min_delay)
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,9 @@ class Fetcher:
         self._limiter = _limiter(self.policy)
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        # A robots.txt that could not be read fails every URL of its origin at once, for
+        # the rest of this fetcher's batch, instead of being asked for again per URL.
+        self._robots_failed: dict[str, FetchFailed] = {}
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -220,6 +233,31 @@ class Fetcher:
             log.exception("fetching %s failed unexpectedly", url)
             return FetchFailed(
                 f"{url} could not be fetched ({type(error).__name__}: {error}).", url=url
+            )
+
+    async def sitemaps_of(self, origin: str) -> list[str]:
+        """The sitemaps named by the Sitemap lines of the origin's robots.txt, read (and
+        kept) once with its rules; raise FetchFailed when it cannot be read."""
+        origin = origin.rstrip("/")
+        await asyncio.to_thread(
+            check_url, f"{origin}/robots.txt", allow_hosts=self.policy.allow_hosts
+        )
+        await self._robots_allow(f"{origin}/")
+        return list(self._robots[origin].site_maps() or [])
+
+    async def sitemaps_or_error(self, origin: str) -> list[str] | FetchError:
+        """Like `sitemaps_of`, but a failure is returned instead of raised."""
+        try:
+            return await self.sitemaps_of(origin)
+        except FetchError as error:
+            return error
+        except LimiterUnavailable:
+            raise
+        except Exception as error:
+            log.exception("reading the robots.txt of %s failed unexpectedly", origin)
+            return FetchFailed(
+                f"The robots.txt of {origin} could not be read ({type(error).__name__}).",
+                url=f"{origin}/robots.txt",
             )
 
     async def _fetch(
@@ -328,7 +366,7 @@ class Fetcher:
         return host_turn(
             _host(url),
             limit=self.policy.per_host_limit,
-            min_delay=max(self.policy.min_delay, self._crawl_delay(url)),
+            min_delay=max(self.policy.min_delay_for(_host(url)), self._crawl_delay(url)),
             slots_dir=self.policy.slots_dir,
             limiter=self._limiter,
         )
@@ -347,10 +385,16 @@ class Fetcher:
             # One read per origin, however many requests arrive for it at once, and one
             # per process within ROBOTS_TTL: a worker's next batch reuses the rules.
             async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+                if origin in self._robots_failed:
+                    raise self._robots_failed[origin]
                 if origin not in self._robots:
                     rules = _ROBOTS_READ.get(origin)
                     if rules is None:
-                        rules = await self._read_robots(origin)
+                        try:
+                            rules = await self._read_robots(origin)
+                        except FetchFailed as error:
+                            self._robots_failed[origin] = error
+                            raise
                         _ROBOTS_READ.put(origin, rules)
                     self._robots[origin] = rules
         return self._robots[origin].can_fetch(self.policy.user_agent, url)
@@ -524,7 +568,8 @@ def _limiter(policy: FetchPolicy) -> Limiter | None:
         return None
     longest = (
         policy.max_retry_after
-        + policy.per_host_limit * max(policy.min_delay, policy.max_crawl_delay)
+        + policy.per_host_limit
+        * max(policy.min_delay, policy.max_crawl_delay, *(d for _h, d in policy.host_delays))
         + policy.timeout
     )
     return Limiter(policy.limiter_url, policy.limiter_prefix, lease=longest + 30.0)
@@ -541,3 +586,17 @@ def fetch_all(
             return list(await asyncio.gather(*(fetcher.fetch_or_error(r) for r in requests)))
 
     return asyncio.run(run())
+
+
+def robots_sitemaps(
+    origins: Iterable[str], policy: FetchPolicy | None = None
+) -> dict[str, list[str] | FetchError]:
+    """The sitemaps each origin's robots.txt names, or why it could not be read; from
+    synchronous code, like `fetch_all`."""
+    unique = list(dict.fromkeys(origins))
+
+    async def run() -> list[list[str] | FetchError]:
+        async with Fetcher(policy) as fetcher:
+            return list(await asyncio.gather(*(fetcher.sitemaps_or_error(o) for o in unique)))
+
+    return dict(zip(unique, asyncio.run(run()), strict=True)) if unique else {}

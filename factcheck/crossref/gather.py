@@ -8,9 +8,10 @@ Plain Python: the caller (a Celery task) stores what this returns.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from factcheck.crossref.align import (
     CORROBORATES,
@@ -42,7 +43,9 @@ from factcheck.crossref.fetcher import (
     FetchRequest,
     FetchResult,
     fetch_all,
+    robots_sitemaps,
 )
+from factcheck.crossref.newssearch import covers, gdelt_query_url, parse_gdelt
 from factcheck.crossref.outcomes import (
     Failure,
     OutletOutcome,
@@ -52,6 +55,20 @@ from factcheck.crossref.outcomes import (
     meaning_of,
 )
 from factcheck.crossref.passages import Page, page_text, read_page
+from factcheck.crossref.routes import (
+    Routes,
+    address_words,
+    api_policy,
+    archive_reaches,
+    archive_window,
+    archived_copies,
+    by_first_domains,
+    is_gone,
+    site_origins,
+    stories_sitemaps,
+)
+from factcheck.crossref.terms import key_terms
+from factcheck.crossref.webarchives import as_candidates, cdx_query_url, parse_cdx
 from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet, Registry
 
@@ -59,6 +76,9 @@ from factcheck.outlets.registry import Outlet, Registry
 # it, the next, up to PAGES_PER_OUTLET pages in all (a setting:
 # FACTCHECK_PAGES_PER_OUTLET).
 FIRST_PAGES = 3
+# By default an outlet is searched by its own listings and the sitemaps its robots.txt
+# names; the web archive and the news search are switched on by their addresses.
+OUTLETS_OWN_ROUTES = Routes()
 PAGES_PER_OUTLET = 5
 LOG = logging.getLogger(__name__)
 CITATION = "citation"
@@ -147,6 +167,13 @@ class _Search:
     failures: list[Failure] = field(default_factory=list)
     listings_read: int = 0
     candidates_from_links: bool = False
+    # Failures of the routes that only add to the outlet's own listings (sitemaps named
+    # in robots.txt and their children, the web archive, the news search): they count
+    # only when nothing else of the outlet answered, so that a stale robots.txt entry or
+    # an archive's outage never turns a search the outlet's feed answered into "could
+    # not check".
+    supplementary_failures: list[Failure] = field(default_factory=list)
+    listed_pages: bool = False  # a listing of pages (not an index of sitemaps) answered
 
     @property
     def routes(self) -> tuple[str, ...]:
@@ -174,11 +201,21 @@ def outlets_to_search(
     return [registry.get(name) for name in dict.fromkeys(names) if registry.get(name)]
 
 
+FEED_KIND, SITEMAP_KIND, SEARCH_KIND = "feed", "sitemap", "search"
+FOUND_SITEMAP_KIND = "sitemap named in robots.txt"
+CHILD_SITEMAP_KIND = "child sitemap"
+ARCHIVE_KIND, NEWS_KIND = "web archive", "news search"
+SITEMAP_KINDS = frozenset({SITEMAP_KIND, FOUND_SITEMAP_KIND, CHILD_SITEMAP_KIND})
+SUPPLEMENTARY_KINDS = frozenset({FOUND_SITEMAP_KIND, CHILD_SITEMAP_KIND, ARCHIVE_KIND, NEWS_KIND})
+API_KINDS = frozenset({ARCHIVE_KIND, NEWS_KIND})
+
+
 def _discovery_urls(search: _Search, claim: ClaimInArticle) -> list[tuple[str, str]]:
     outlet = search.outlet
-    urls = [(feed, "feed") for feed in outlet.feeds] + [(s, "sitemap") for s in outlet.sitemaps]
+    urls = [(feed, FEED_KIND) for feed in outlet.feeds]
+    urls += [(sitemap, SITEMAP_KIND) for sitemap in outlet.sitemaps]
     if outlet.search_url:
-        urls.append((build_search_url(outlet.search_url, claim.text), "search"))
+        urls.append((build_search_url(outlet.search_url, claim.text), SEARCH_KIND))
     return urls
 
 
@@ -196,14 +233,18 @@ def _read_discovery(
     """The outlet's candidates a feed, sitemap or search page lists, and the child
     sitemaps a sitemap index names (to read in turn); FeedError when it cannot be read."""
     children: list[str] = []
-    if kind == "feed":
+    if kind == FEED_KIND:
         found = parse_feed(result.body, feed_url=url)
-    elif kind in ("sitemap", "child sitemap"):
+    elif kind in SITEMAP_KINDS:
         sitemap = parse_sitemap(result.body, around=claim.published, sitemap_url=url)
         found = sitemap.candidates
         # An index names sitemaps, not other indexes (the protocol): one level down.
-        if kind == "sitemap":
+        if kind != CHILD_SITEMAP_KIND:
             children = [c for c in sitemap.sitemaps if on_outlet(c, search.outlet)]
+    elif kind == ARCHIVE_KIND:
+        found = as_candidates(parse_cdx(result.body, url=url))
+    elif kind == NEWS_KIND:
+        found = parse_gdelt(result.body, url=url)
     else:
         found = search_results(result.text(), search.outlet, search_url=url)
     return _on_outlet_only(found, search.outlet), children
@@ -222,19 +263,106 @@ def _url(request: str | FetchRequest) -> str:
 
 
 def _discover(
-    searches: list[_Search], claims: Sequence[ClaimInArticle], policy: FetchPolicy
+    searches: list[_Search],
+    claims: Sequence[ClaimInArticle],
+    policy: FetchPolicy,
+    routes: Routes,
+    now: datetime,
 ) -> None:
-    """Each search's candidates from its outlet's feeds, sitemaps and site search. A feed
-    or sitemap that several claims of the batch search is fetched and read once."""
+    """Each search's candidates from its outlet's feeds, sitemaps and site search, and
+    from the routes that are on: the sitemaps its robots.txt names, a web archive's
+    captures, a news search. A listing that several claims of the batch search is
+    fetched and read once."""
     asked = [
         (search, url, kind)
         for search in searches
         for url, kind in _discovery_urls(search, claims[search.claim])
     ]
+    if routes.full_sitemaps:
+        asked += _sitemaps_named_in_robots(searches, policy)
+    asked += _archive_queries(searches, claims, routes, now)
+    asked += _news_queries(searches, claims, routes, now)
     # Feeds and sitemaps may come gzipped (a sitemap.xml.gz); pages never are read so.
     policy = replace(policy, content_types=policy.content_types + GZIP_TYPES)
     children = _read_all(asked, claims, policy)
     _read_all(children, claims, policy)
+
+
+def _sitemaps_named_in_robots(
+    searches: list[_Search], policy: FetchPolicy
+) -> list[tuple[_Search, str, str]]:
+    """The sitemaps of outlets the registry names none for, as their robots.txt names
+    them (each robots.txt read once for the batch)."""
+    wanting = [search for search in searches if not search.outlet.sitemaps]
+    origins = {id(search): site_origins(search.outlet) for search in wanting}
+    named = robots_sitemaps((o for found in origins.values() for o in found), policy)
+    asked = []
+    for search in wanting:
+        for origin in origins[id(search)]:
+            answer = named[origin]
+            if isinstance(answer, FetchError):
+                search.supplementary_failures.append(_failure(f"{origin}/robots.txt", answer))
+                continue
+            for sitemap in stories_sitemaps(answer, search.outlet):
+                asked.append((search, sitemap, FOUND_SITEMAP_KIND))
+    return asked
+
+
+def _archive_queries(
+    searches: list[_Search], claims: Sequence[ClaimInArticle], routes: Routes, now: datetime
+) -> list[tuple[_Search, str, str]]:
+    """The web archive's index asked once per outlet and article date for the batch, for
+    captures of the outlet's pages whose addresses hold words of the claims."""
+    if not routes.archive_index_url:
+        return []
+    groups: dict[tuple[str, datetime], list[_Search]] = defaultdict(list)
+    for search in searches:
+        published = claims[search.claim].published
+        if published is not None and search.outlet.domains and archive_reaches(published, now):
+            groups[(search.outlet.name, published)].append(search)
+    asked = []
+    for (_outlet, published), group in groups.items():
+        words = address_words((claims[s.claim].text for s in group), group[0].outlet)
+        middle, half = archive_window(published)
+        for domain in by_first_domains(group[0].outlet):
+            url = cdx_query_url(
+                routes.archive_index_url, domain, around=middle, window=half, words=words
+            )
+            asked += [(search, url, ARCHIVE_KIND) for search in group]
+    return asked
+
+
+# The article's key terms a news search is asked with (GDELT ORs them).
+NEWS_TERMS = 6
+
+
+def _news_queries(
+    searches: list[_Search], claims: Sequence[ClaimInArticle], routes: Routes, now: datetime
+) -> list[tuple[_Search, str, str]]:
+    """The news search asked once per article and outlet (not per claim), with the
+    article's key terms and the outlet's domain, for articles recent enough for it."""
+    if not routes.news_search_url:
+        return []
+    asked = []
+    for search in searches:
+        claim = claims[search.claim]
+        if not (search.outlet.domains and covers(claim.published, now)):
+            continue
+        assert claim.published is not None  # covers() needs a date
+        middle, half = archive_window(claim.published)
+        try:
+            url = gdelt_query_url(
+                routes.news_search_url,
+                key_terms(claim.article_text, limit=NEWS_TERMS),
+                domain=search.outlet.domains[0],
+                around=middle,
+                window=half,
+                now=now,
+            )
+        except ValueError:
+            continue  # no term worth searching for
+        asked.append((search, url, NEWS_KIND))
+    return asked
 
 
 def _failure(url: str, error: FetchError) -> Failure:
@@ -249,18 +377,22 @@ def _read_all(
 ) -> list[tuple[_Search, str, str]]:
     """Fetch and read what the searches asked for, each URL once; the child sitemaps
     that sitemap indexes named, to read next."""
-    fetched = _fetch_once((url for _search, url, _kind in asked), policy)
+    fetched = _fetch_once((url for _s, url, kind in asked if kind not in API_KINDS), policy)
+    fetched |= _fetch_once(
+        (url for _s, url, kind in asked if kind in API_KINDS), api_policy(policy)
+    )
     read: dict[tuple[str, str, str, datetime | None], _Listing | FeedError] = {}
     children: list[tuple[_Search, str, str]] = []
     for search, url, kind in asked:
         search.consulted.append(url)
         outcome = fetched[url]
+        failures = search.supplementary_failures if kind in SUPPLEMENTARY_KINDS else search.failures
         if isinstance(outcome, FetchError):
-            search.failures.append(_failure(url, outcome))
+            failures.append(_failure(url, outcome))
             continue
         claim = claims[search.claim]
         # A sitemap is read around the claim's date; a feed or search page the same for all.
-        dated = claim.published if "sitemap" in kind else None
+        dated = claim.published if kind in SITEMAP_KINDS else None
         key = (url, kind, search.outlet.name, dated)
         if key not in read:
             try:
@@ -270,12 +402,13 @@ def _read_all(
         listing = read[key]
         if isinstance(listing, FeedError):
             # One unreadable listing does not stop the others; the outcome names it.
-            search.failures.append(Failure(url, FailureKind.MALFORMED.value, str(listing)))
+            failures.append(Failure(url, FailureKind.MALFORMED.value, str(listing)))
             continue
         search.listings_read += 1
         found, child_sitemaps = listing
         search.candidates += found
-        children += [(search, child, "child sitemap") for child in child_sitemaps]
+        search.listed_pages |= not child_sitemaps
+        children += [(search, child, CHILD_SITEMAP_KIND) for child in child_sitemaps]
     return children
 
 
@@ -425,10 +558,12 @@ def _gather_level(
     policy: FetchPolicy,
     archive: WarcArchive,
     pages_per_outlet: int,
+    routes: Routes,
+    now: datetime,
 ) -> list[Gathered]:
     """One hop of the citation chain for every claim of the batch: what was found for
     each claim, in the batch's order."""
-    _discover(searches, claims, policy)
+    _discover(searches, claims, policy, routes, now)
     by_search = _read_in_turns(
         searches,
         claims,
@@ -436,6 +571,7 @@ def _gather_level(
         policy=policy,
         pages=_Pages(archive),
         pages_per_outlet=pages_per_outlet,
+        routes=routes,
     )
     gathered = [Gathered([], []) for _claim in claims]
     for search in searches:
@@ -453,6 +589,7 @@ def _read_in_turns(
     policy: FetchPolicy,
     pages: _Pages,
     pages_per_outlet: int,
+    routes: Routes,
 ) -> dict[int, list[Evidence]]:
     """The pages each search reads (by `id` of the search): its best-ranked FIRST_PAGES
     candidates, then, while `_read_on` says so, the rest of its best `pages_per_outlet`
@@ -471,6 +608,7 @@ def _read_in_turns(
             del queues[id(search)][:take]
         wanted = [candidate.url for _search, candidate in turn if candidate.url not in fetched]
         fetched |= _fetch_pages(list(dict.fromkeys(wanted)), known, pages, policy)
+        fetched |= _copies_of_gone_pages(turn, fetched, claims, routes, policy)
         for search, candidate in turn:
             claim = claims[search.claim]
             if search.claim not in read_claims:
@@ -488,6 +626,23 @@ def _read_in_turns(
         still_reading = [s for s in still_reading if queues[id(s)] and _read_on(by_search[id(s)])]
         take = pages_per_outlet
     return by_search
+
+
+def _copies_of_gone_pages(
+    turn: list[tuple[_Search, Candidate]],
+    fetched: dict[str, FetchResult | FetchError],
+    claims: Sequence[ClaimInArticle],
+    routes: Routes,
+    policy: FetchPolicy,
+) -> dict[str, FetchResult]:
+    """Archived copies of the turn's pages that are gone from their sites (or whose
+    sites cannot be reached), each the capture closest to its claim's article date."""
+    gone = {
+        candidate.url: claims[search.claim].published
+        for search, candidate in turn
+        if isinstance(fetched[candidate.url], FetchError) and is_gone(fetched[candidate.url])
+    }
+    return archived_copies(gone, routes, policy)
 
 
 def _ranked(search: _Search, claim: ClaimInArticle, limit: int) -> list[Candidate]:
@@ -515,6 +670,10 @@ def _read_on(evidence: list[Evidence]) -> bool:
 
 def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -> OutletOutcome:
     read = [found for found in evidence if found.error is None]
+    # A route that only adds to the outlet's listings counts as failed when nothing else
+    # of the outlet answered, and nothing of its own failed (which says why already).
+    answered = search.listed_pages or search.candidates_from_links or bool(read)
+    supplementary = [] if answered or search.failures else search.supplementary_failures
     failed = [
         Failure(
             found.url,
@@ -535,7 +694,7 @@ def _outcome(search: _Search, evidence: list[Evidence], claim: ClaimInArticle) -
         search.outlet.name,
         searched=searched,
         meanings=[meaning_of(found.hints) for found in read],
-        failures=[*search.failures, *failed],
+        failures=[*search.failures, *supplementary, *failed],
         depth=search.depth,
     )
 
@@ -549,6 +708,8 @@ def gather(
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
     pages_per_outlet: int = PAGES_PER_OUTLET,
+    routes: Routes = OUTLETS_OWN_ROUTES,
+    now: datetime | None = None,
 ) -> Gathered:
     """What gathering finds for one claim: `gather_batch` of a batch of one."""
     [gathered] = gather_batch(
@@ -559,6 +720,8 @@ def gather(
         wire_agencies=wire_agencies,
         chain_depth=chain_depth,
         pages_per_outlet=pages_per_outlet,
+        routes=routes,
+        now=now,
     )
     return gathered
 
@@ -572,10 +735,15 @@ def gather_batch(
     wire_agencies: Sequence[str] = (),
     chain_depth: int = 1,
     pages_per_outlet: int = PAGES_PER_OUTLET,
+    routes: Routes = OUTLETS_OWN_ROUTES,
+    now: datetime | None = None,
 ) -> list[Gathered]:
     """For each claim, every page fetched for it and the outcome of each outlet searched,
     following citation chains (a source crediting another outlet) up to `chain_depth`
-    hops, reading at most `pages_per_outlet` pages of each outlet. Claims gathered
+    hops, reading at most `pages_per_outlet` pages of each outlet. Besides the outlets'
+    feeds, sitemaps and search pages, the `routes` that are on are asked (see
+    `factcheck.crossref.routes`); `now` (by default the present) decides which of them
+    reach the articles' dates. Claims gathered
     together (the claims of an article, say) share what they would each fetch: a feed,
     sitemap or page that several of them need is fetched, archived and read once, then
     weighed against each claim on its own."""
@@ -594,6 +762,8 @@ def gather_batch(
             policy=policy,
             archive=archive,
             pages_per_outlet=pages_per_outlet,
+            routes=routes,
+            now=now or datetime.now(UTC),
         )
         searches = []
         for index, found in enumerate(level):

@@ -13,7 +13,14 @@ from sqlmodel import Session, col, select
 
 from factcheck.audit import SYSTEM_ACTOR, record_event
 from factcheck.crossref.archive import ArchivedRecord, RecordLocator
-from factcheck.crossref.gather import ClaimInArticle, Evidence, Gathered, KnownPage
+from factcheck.crossref.fetcher import FetchResult
+from factcheck.crossref.gather import (
+    MAX_URL_LENGTH,
+    ClaimInArticle,
+    Evidence,
+    Gathered,
+    KnownPage,
+)
 from factcheck.crossref.outcomes import (
     COULD_NOT_CHECK,
     OUTCOMES,
@@ -107,8 +114,14 @@ def _validator(value: str | None, limit: int) -> str | None:
     return None
 
 
+def _memento_url(result: FetchResult | None) -> str | None:
+    url = result.memento_url if result else None
+    return url if url and len(url) <= MAX_URL_LENGTH else None
+
+
 def _row_values(found: Evidence) -> dict[str, Any]:
     alignment, result, archived = found.alignment, found.result, found.archived
+    live = result is not None and result.memento_url is None
     return {
         "outlet": found.outlet,
         "title": found.title[:500] if found.title else None,
@@ -132,8 +145,11 @@ def _row_values(found: Evidence) -> dict[str, Any]:
         "quote_diff": [list(op) for op in alignment.quote_diff] if alignment else [],
         "http_status": result.status if result else None,
         "fetched_at": result.fetched_at if result else None,
-        "etag": _validator(result.etag if result else None, ETAG_LENGTH),
-        "last_modified": _validator(result.last_modified if result else None, DATE_LENGTH),
+        # An archived copy's validators are the archive's, not the page's own.
+        "etag": _validator(result.etag if live else None, ETAG_LENGTH),
+        "last_modified": _validator(result.last_modified if live else None, DATE_LENGTH),
+        "archive_name": result.archived_by[:100] if result and result.archived_by else None,
+        "memento_url": _memento_url(result),
         "sha256": archived.sha256 if archived else None,
         "warc_file": archived.locator.warc_file if archived else None,
         "warc_offset": archived.locator.offset if archived else None,

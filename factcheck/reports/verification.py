@@ -51,6 +51,10 @@ class Evidence:
     meaning: str = ""  # what the hints mean (crossref.outcomes): supports, contradicts, ...
     # Who the source gives the quote to, when another person than the claim's speaker.
     quoted_speaker: str | None = None
+    # A copy read from a web archive, the page being gone from the outlet's site: the
+    # archive's name and the memento's address (`fetched_at` is the capture's time).
+    archive_name: str | None = None
+    memento_url: str | None = None
 
     @property
     def bears_on_claim(self) -> bool:
@@ -276,6 +280,8 @@ def _evidence(ref: CrossReference) -> Evidence:
         error=ref.error,
         meaning=meaning_of(ref.hints),
         quoted_speaker=words_given_to(ref.hints),
+        archive_name=ref.archive_name,
+        memento_url=ref.memento_url,
     )
 
 
