@@ -1,11 +1,21 @@
 """How well gathering attaches the true source to a claim, on hard cases (issue 13).
 
-A world of three simulated outlets on loopback (127.0.0.2 to 127.0.0.4), made from a
-fixed seed. Each event has a true source (a story quoting a named speaker) and three
-distractors from the same outlet and week that share at least two of its named
-entities. Outlets are found through a feed; a search page whose navigation links to the
-home page and sections; and a news sitemap beside a search page built by JavaScript (no
-results in its HTML). Each home page lists every headline with a teaser of the quote.
+A world of six simulated outlets on loopback (127.0.0.2 to 127.0.0.7) and a web archive
+with a news search (127.0.0.8), made from a fixed seed. Each event has a true source (a
+story quoting a named speaker) and three distractors from the same outlet and week that
+share at least two of its named entities. Each outlet's stories can be found by one
+route only (issue 14 added the last three):
+
+- a feed;
+- a search page whose navigation links to the home page and sections;
+- a news sitemap beside a search page built by JavaScript (no results in its HTML);
+- full sitemaps, one per month, in an index that only the outlet's robots.txt names;
+- the web archive's index (CDX) alone; every other source page is gone from the
+  outlet's site (404), so only its archived copy (Memento) can be read;
+- the news search (GDELT DOC 2.0) alone.
+
+The three new outlets' feeds list one story of today only. Each home page lists every
+headline with a teaser of the quote.
 
 Each event gives one claim, of one of seven kinds: the quote as printed; the quote with
 a word dropped; the quote with a word changed in its second sentence; the quote given to
@@ -22,10 +32,12 @@ eight, as the workers do, and the bench prints:
 - `quote differs` precision and recall, over the dropped, changed and misattributed
   quotes;
 - fabricated quotes without supporting evidence;
+- source recall@1 by route;
 - requests to the busiest host and pages read per claim.
 
-Targets (issue 13): recall@1 >= 0.95, false attachment <= 2 %, `quote differs`
-precision >= 0.95 and recall >= 0.90, fabricated 100 % without support.
+Targets (issue 13, kept with issue 14's routes): recall@1 >= 0.95, false attachment
+<= 2 %, `quote differs` precision >= 0.95 and recall >= 0.90, fabricated 100 % without
+support.
 
     .venv/bin/python bench/evidence.py [--events 42] [--seed 13] [--misses]
 """
@@ -51,10 +63,32 @@ from factcheck.crossref import FetchPolicy, WarcArchive
 from factcheck.crossref.align import QUOTE_DIFFERS
 from factcheck.crossref.gather import ClaimInArticle, Gathered, gather_batch
 from factcheck.crossref.outcomes import CONTRADICTS, RELATED, SUPPORTS, meaning_of
+from factcheck.crossref.routes import Routes
 from factcheck.outlets.registry import load_registry
 from tests.harness import OutletSimulator
+from tests.web_archive_world import NewsItem, PlayedArchive
 
-HOSTS = {"Northern Wire": "127.0.0.2", "Capital Courier": "127.0.0.3", "Harbour Post": "127.0.0.4"}
+HOSTS = {
+    "Northern Wire": "127.0.0.2",
+    "Capital Courier": "127.0.0.3",
+    "Harbour Post": "127.0.0.4",
+    "Valley Times": "127.0.0.5",
+    "Lakeside Ledger": "127.0.0.6",
+    "Metro Daily": "127.0.0.7",
+}
+ROUTE_OF = {
+    "Northern Wire": "feed",
+    "Capital Courier": "site search",
+    "Harbour Post": "news sitemap",
+    "Valley Times": "full sitemap (robots.txt)",
+    "Lakeside Ledger": "web archive",
+    "Metro Daily": "news search",
+}
+ARCHIVE_HOST = "127.0.0.8"
+# The outlets whose story addresses carry the headline's words, as most sites' do: a full
+# sitemap or an archive's index gives little else to rank a story by.
+SLUGGED = frozenset({"Valley Times", "Lakeside Ledger"})
+NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)  # the events are of the two months before
 KINDS = (
     "exact",
     "dropped",
@@ -106,18 +140,34 @@ class Event:
 
     @property
     def path(self) -> str:
+        if self.outlet in SLUGGED:  # found by its address's words
+            return f"/news/{self.day:%Y/%m/%d}/{slug(self.headline)}-story-{self.number}"
         return f"/news/{self.day:%Y/%m/%d}/story-{self.number}"
 
     @property
     def headline(self) -> str:
         return f"{self.body.capitalize()} to send {self.thing} to {self.place}"
 
+    @property
+    def gone(self) -> bool:
+        """Whether the source is gone from its site, readable only in the archive."""
+        return self.outlet == "Lakeside Ledger" and (self.number // len(HOSTS)) % 2 == 1
+
+    @property
+    def route(self) -> str:
+        return "archived copy (page gone)" if self.gone else ROUTE_OF[self.outlet]
+
 
 def make_events(count: int, rng: random.Random) -> list[Event]:
     start = datetime(2026, 10, 5, 9, tzinfo=UTC)
     events = []
+    # Each event's speaker is quoted in no other event: the quotes share one template, so
+    # one person's two quotes would differ by a few words, as a misquote does.
+    everyone = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
+    speakers = rng.sample(everyone, min(count, len(everyone)))
     for number in range(count):
-        people = rng.sample([f"{f} {last}" for f in FIRST_NAMES for last in LAST_NAMES], 2)
+        speaker = speakers[number % len(speakers)]
+        people = [speaker, rng.choice([p for p in everyone if p != speaker])]
         role = rng.choice(ROLES)
         events.append(
             Event(
@@ -174,7 +224,13 @@ def distractor(event: Event, n: int, rng: random.Random) -> tuple[str, str, str]
             f"The visit follows weeks of debate over {rng.choice(PROJECTS)}.",
         ],
     )
+    if event.outlet in SLUGGED:
+        return f"/news/{event.day:%Y/%m/%d}/{slug(headline)}-{event.number}-{n}", headline, page
     return f"{event.path}-related-{n}", headline, page
+
+
+def slug(headline: str) -> str:
+    return "-".join(headline.lower().split())
 
 
 def wrong_outlet(event: Event) -> str:
@@ -213,18 +269,40 @@ def claim_text(event: Event, kind: str, rng: random.Random) -> str:
 
 def build_world(stack: ExitStack, events: list[Event], rng: random.Random, folder: Path) -> tuple:
     simulators = {name: OutletSimulator(host=host) for name, host in HOSTS.items()}
+    played = OutletSimulator(host=ARCHIVE_HOST)
+    archive = PlayedArchive(played)
     pages: dict[str, list[tuple[str, str, datetime]]] = {name: [] for name in HOSTS}
+    texts: dict[str, str] = {}  # what the news search indexes of each story
     for event in events:
+        texts[event.path] = source_page(event)
         sim = simulators[event.outlet]
-        sim.page(event.path, source_page(event))
+        sim.page(
+            event.path, *(("Not found", "text/plain", 404) if event.gone else (source_page(event),))
+        )
         pages[event.outlet].append((event.path, event.headline, event.day))
+        if event.gone:
+            archive.capture(sim.url(event.path), event.day + timedelta(hours=3), source_page(event))
         for n in range(3):
             path, headline, page = distractor(event, n, rng)
             sim.page(path, page)
+            texts[path] = page
             pages[event.outlet].append((path, headline, event.day + timedelta(hours=n + 1)))
     for name, sim in simulators.items():
-        sim.page("/robots.txt", "", status=404)
         listed = pages[name]
+        if name == "Lakeside Ledger":
+            captured = {capture.url for capture in archive.captures}
+            for path, _headline, day in listed:
+                if sim.url(path) not in captured:  # the live page is read, not this copy
+                    archive.capture(sim.url(path), day + timedelta(hours=3), "")
+        if name == "Metro Daily":
+            archive.news += [
+                NewsItem(sim.url(path), headline, day, text=texts[path])
+                for path, headline, day in listed
+            ]
+        if name == "Valley Times":
+            sim.page("/robots.txt", f"Sitemap: {sim.url('/sitemaps/index.xml')}\n", "text/plain")
+        else:
+            sim.page("/robots.txt", "", status=404)
         teasers = "".join(
             f'<li><a href="{path}">{headline}</a></li>' for path, headline, _day in listed
         )
@@ -253,8 +331,10 @@ def build_world(stack: ExitStack, events: list[Event], rng: random.Random, folde
         )
         sim.page("/search", story("Search", [f"<ol class='results'>{teasers}</ol>"]))
         sim.page("/js-search", JS_SEARCH)
+        serve_full_sitemaps(sim, listed)
         stack.enter_context(sim.running())
-    wire, courier, harbour = (simulators[name] for name in HOSTS)
+    stack.enter_context(played.running())
+    wire, courier, harbour = (simulators[name] for name in list(HOSTS)[:3])
     registry_file = folder / "outlets.toml"
     registry_file.write_text(
         f'[[outlets]]\nname = "Northern Wire"\ndomains = ["{HOSTS["Northern Wire"]}"]\n'
@@ -263,10 +343,56 @@ def build_world(stack: ExitStack, events: list[Event], rng: random.Random, folde
         f'search_url = "{courier.url("/search")}?q={{query}}"\n\n'
         f'[[outlets]]\nname = "Harbour Post"\ndomains = ["{HOSTS["Harbour Post"]}"]\n'
         f'sitemaps = ["{harbour.url("/sitemap.xml")}"]\n'
-        f'search_url = "{harbour.url("/js-search")}?q={{query}}"\n',
+        f'search_url = "{harbour.url("/js-search")}?q={{query}}"\n'
+        + "".join(
+            f'\n[[outlets]]\nname = "{name}"\ndomains = ["{HOSTS[name]}"]\n'
+            f'feeds = ["{simulators[name].url("/today.xml")}"]\n'
+            for name in ("Valley Times", "Lakeside Ledger", "Metro Daily")
+        ),
         encoding="utf-8",
     )
-    return simulators, load_registry(registry_file)
+    for name in ("Valley Times", "Lakeside Ledger", "Metro Daily"):
+        sim = simulators[name]
+        today = f"<item><title>Weather today</title><link>{sim.url('/weather')}</link></item>"
+        sim.page(
+            "/today.xml",
+            f'<?xml version="1.0"?><rss version="2.0"><channel>{today}</channel></rss>',
+            content_type="application/rss+xml",
+        )
+        sim.page("/weather", story("Weather", ["Rain all week, the forecast says."]))
+    routes = Routes(
+        archive_index_url=archive.index_url,
+        archive_timemap_url=archive.timemap_url,
+        news_search_url=archive.news_url,
+    )
+    return {**simulators, "web archive": played}, load_registry(registry_file), routes
+
+
+def serve_full_sitemaps(sim: OutletSimulator, listed: list[tuple[str, str, datetime]]) -> None:
+    """Sitemaps of the outlet's stories, one per month, in an index its robots.txt names
+    (only the Valley Times's robots.txt names it: the others have none)."""
+    months = sorted({day.strftime("%Y-%m") for _path, _headline, day in listed})
+    for month in months:
+        urls = "".join(
+            f"<url><loc>{sim.url(path)}</loc><lastmod>{day:%Y-%m-%d}</lastmod></url>"
+            for path, _headline, day in listed
+            if day.strftime("%Y-%m") == month
+        )
+        sim.page(
+            f"/sitemaps/sitemap-{month}.xml",
+            f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{urls}</urlset>",
+            content_type="application/xml",
+        )
+    children = "".join(
+        f"<sitemap><loc>{sim.url(f'/sitemaps/sitemap-{m}.xml')}</loc></sitemap>" for m in months
+    )
+    sim.page(
+        "/sitemaps/index.xml",
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{children}</sitemapindex>",
+        content_type="application/xml",
+    )
 
 
 def bearing_pages(gathered: Gathered) -> list:
@@ -289,24 +415,31 @@ def main() -> None:
     # Each kind at every outlet: the outlet turns with each event, the kind every third.
     kinds = [KINDS[(n // len(HOSTS)) % len(KINDS)] for n in range(len(events))]
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
-        simulators, registry = build_world(stack, events, rng, Path(folder))
+        simulators, registry, routes = build_world(stack, events, rng, Path(folder))
         claims = [
             ClaimInArticle(
                 text=claim_text(event, kind, rng),
                 speaker=event.other_speaker if kind == "other speaker" else event.speaker,
                 kind="statement" if kind == "paraphrase" else "quote",
                 cited_outlets=(cited_outlet(event, kind),),
-                article_text="A story that cites its sources.",
+                article_text=f"A story that cites its sources. {claim_text(event, kind, rng)}",
                 published=event.day + timedelta(hours=6),
             )
             for event, kind in zip(events, kinds, strict=True)
         ]
-        policy = FetchPolicy(allow_hosts=tuple(HOSTS.values()), per_host_limit=4, min_delay=0.0)
+        policy = FetchPolicy(
+            allow_hosts=(*HOSTS.values(), ARCHIVE_HOST), per_host_limit=4, min_delay=0.0
+        )
         archive = WarcArchive(Path(folder) / "archive")
         gathered: list[Gathered] = []
         for first in range(0, len(claims), 8):
             gathered += gather_batch(
-                claims[first : first + 8], registry=registry, policy=policy, archive=archive
+                claims[first : first + 8],
+                registry=registry,
+                policy=policy,
+                archive=archive,
+                routes=routes,
+                now=NOW,
             )
         requests = {name: len(sim.requests) for name, sim in simulators.items()}
     report(events, kinds, gathered, requests)
@@ -342,6 +475,7 @@ def show_misses(events: list[Event], kinds: list[str], gathered: list[Gathered])
 def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requests) -> None:
     tally: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
+    by_route: dict[str, Counter[str]] = {}
     for event, kind, found in zip(events, kinds, gathered, strict=True):
         bearing = bearing_pages(found)
         is_source = [e.url.endswith(event.path) for e in bearing]
@@ -358,6 +492,9 @@ def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requ
             tally["with source"] += 1
             tally["recall@1"] += bool(is_source) and is_source[0]
             tally["false attachment"] += not all(is_source)
+            route = by_route.setdefault(event.route, Counter())
+            route["claims"] += 1
+            route["source first"] += bool(is_source) and is_source[0]
         first = bearing[0] if bearing else None
         by_kind[kind]["claims"] += 1
         by_kind[kind]["source first"] += bool(is_source) and is_source[0]
@@ -397,6 +534,10 @@ def report(events: list[Event], kinds: list[str], gathered: list[Gathered], requ
             f"  {kind:<14} source first {first}, attached elsewhere "
             f"{counts['attached elsewhere']}; best page's hint: {hints}"
         )
+    print("source recall@1 by route (claims with a source):")
+    for route, counts in sorted(by_route.items()):
+        share = counts["source first"] / counts["claims"]
+        print(f"  {route:<27} {share:5.2f} ({counts['source first']}/{counts['claims']})")
     busiest = max(requests.items(), key=lambda item: item[1])
     print(f"requests to the busiest host: {busiest[1]} ({busiest[0]})")
     print(f"pages read per claim: {tally['pages read'] / claims:.1f}")

@@ -38,6 +38,7 @@ class NewsItem:
     url: str
     title: str
     seen: datetime
+    text: str = ""  # the story's words, which GDELT indexes besides its title
 
 
 class PlayedArchive:
@@ -137,7 +138,7 @@ class PlayedArchive:
             }
             for item in self.news
             if (not domain or (urlsplit(item.url).hostname or "").endswith(domain.group(1)))
-            and any(word in item.title.lower() for word in wanted if word != "or")
+            and any(word in f"{item.title} {item.text}".lower() for word in wanted if word != "or")
         ]
         _send(handler, json.dumps({"articles": articles} if articles else {}), "application/json")
 
