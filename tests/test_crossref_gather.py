@@ -199,8 +199,11 @@ def test_an_outlet_with_no_route_and_no_link_is_not_searchable(tmp_path):
 def test_an_outlet_known_by_its_domain_alone_whose_site_cannot_be_reached_could_not_be_checked(
     tmp_path,
 ):
-    """Its robots.txt, which may name its sitemaps, is a route: one that failed."""
-    gazette = gazette_outcome(tmp_path, 'domains = ["gazette.invalid"]')
+    """Its robots.txt, which may name its full sitemaps, is a route (for a claim of a
+    known date, which they are read for): one that failed."""
+    gazette = gazette_outcome(
+        tmp_path, 'domains = ["gazette.invalid"]', published=datetime(2017, 5, 25, tzinfo=UTC)
+    )
     assert gazette.outcome == "could_not_check"
     assert [(f.url, f.kind) for f in gazette.failures] == [
         ("https://gazette.invalid/robots.txt", "dns")

@@ -425,3 +425,157 @@ def test_a_worker_reads_a_story_gone_from_its_site_from_the_archive_and_shows_it
     finally:
         worker.stop()
         stack.close()
+
+
+# What the review of the routes found, each fixed
+
+
+def test_unreadable_addresses_from_robots_txt_the_archive_and_the_news_search_fail_no_batch(
+    outlets, tmp_path
+):
+    registry = gazette(outlets, tmp_path)
+    outlets.page("/robots.txt", "Sitemap: http://[oops/s.xml\n", "text/plain")
+    archive = PlayedArchive(outlets)
+    archive.capture("http://[oops/nato-coalition", on_day(2017, 5, 26), "")
+    recent = datetime(2026, 11, 30, tzinfo=UTC)
+    archive.news.append(NewsItem("https://[x/nato", "NATO to join coalition", recent))
+    routes = Routes(
+        archive_index_url=archive.index_url,
+        archive_timemap_url=archive.timemap_url,
+        news_search_url=archive.news_url,
+    )
+
+    for published in (ARTICLE_DAY, recent):
+        gathered = gather(
+            quote_claim(published=published),
+            registry=registry,
+            policy=POLICY,
+            archive=WarcArchive(tmp_path / "a"),
+            routes=routes,
+            now=datetime(2026, 12, 3, tzinfo=UTC),
+        )
+        assert outcome_of(gathered).outcome == "nothing_found"
+
+
+@pytest.mark.parametrize(
+    "published",
+    [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC), datetime(1, 1, 1)],
+)
+def test_an_article_date_no_article_has_is_taken_as_unknown(outlets, tmp_path, published):
+    registry = gazette(outlets, tmp_path)
+    outlets.page("/robots.txt", f"Sitemap: {outlets.url('/gazette/sitemap-2017.xml')}\n")
+    archive = PlayedArchive(outlets)
+
+    gathered = gather(
+        quote_claim(published=published),
+        registry=registry,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "a"),
+        routes=archive_routes(archive, news_search_url=archive.news_url),
+    )
+
+    assert outcome_of(gathered).outcome == "nothing_found"
+
+
+def test_an_archived_copy_that_redirects_to_another_page_is_not_taken_for_the_page(
+    outlets, tmp_path
+):
+    registry = gazette(outlets, tmp_path)
+    archive = PlayedArchive(outlets)
+    story, other = outlets.url(STORY_PATH), outlets.url("/gazette/other-story")
+    archive.capture(story, on_day(2017, 5, 26), "")
+    archive.capture(other, on_day(2017, 5, 26), crossref_world.REUTERS_STORY)
+    # The archive replays the capture of a redirect: to the other page's memento.
+    outlets.redirect(
+        f"/web/20170526120000id_/{story}", outlets.url(f"/web/20170526120000id_/{other}")
+    )
+    link = f'<p>As <a href="{story}">the Gazette reported</a>.</p>'
+
+    gathered = gather(
+        quote_claim(article_html=link),
+        registry=registry,
+        policy=POLICY,
+        archive=WarcArchive(tmp_path / "a"),
+        routes=Routes(archive_timemap_url=archive.timemap_url),
+    )
+
+    [gone] = [e for e in gathered.evidence if e.url == story]
+    assert gone.error and "404" in gone.error
+
+
+def test_a_failed_child_of_the_registrys_own_sitemap_index_still_counts(outlets, tmp_path):
+    registry = gazette(outlets, tmp_path, f'sitemaps = ["{outlets.url("/gazette/index.xml")}"]')
+    child = outlets.url("/gazette/sitemap-2017-05.xml")
+    outlets.page("/gazette/index.xml", sitemap_index(child), "application/xml")
+    outlets.page("/gazette/sitemap-2017-05.xml", "Busy", status=503)
+
+    outcome = outcome_of(
+        gather(
+            quote_claim(),
+            registry=registry,
+            policy=POLICY,
+            archive=WarcArchive(tmp_path / "a"),
+            routes=Routes(full_sitemaps=False),
+        )
+    )
+
+    assert outcome.outcome == "could_not_check"
+    assert [f.url for f in outcome.failures] == [child]
+
+
+def test_a_slow_site_is_not_read_from_the_archive_its_failure_stands(outlets, tmp_path):
+    registry = gazette(outlets, tmp_path)
+    archive = PlayedArchive(outlets)
+    outlets.page(STORY_PATH, crossref_world.REUTERS_STORY, delay=1.0)
+    archive.capture(outlets.url(STORY_PATH), on_day(2017, 5, 26), crossref_world.REUTERS_STORY)
+    link = f'<p>As <a href="{outlets.url(STORY_PATH)}">the Gazette reported</a>.</p>'
+
+    gathered = gather(
+        quote_claim(article_html=link),
+        registry=registry,
+        policy=FetchPolicy(allow_hosts=("127.0.0.1",), min_delay=0.0, timeout=0.3, retries=0),
+        archive=WarcArchive(tmp_path / "a"),
+        routes=Routes(archive_timemap_url=archive.timemap_url),
+    )
+
+    [slow] = [e for e in gathered.evidence if e.url.endswith(STORY_PATH)]
+    assert slow.error_kind == "timeout" and slow.error_retryable
+    assert not [r for r in outlets.requests if r.startswith("/timemap")]
+
+
+def test_a_robots_txt_that_cannot_be_read_is_asked_for_once_by_the_routes_and_the_pages(
+    outlets, tmp_path
+):
+    registry = gazette(outlets, tmp_path)
+    outlets.page("/robots.txt", "Busy", status=503)
+
+    gather(
+        quote_claim(),
+        registry=registry,
+        policy=replace(POLICY, retries=0),
+        archive=WarcArchive(tmp_path / "a"),
+    )
+
+    assert outlets.requests.count("/robots.txt") == 1
+
+
+def test_the_claims_of_one_article_gathered_in_two_tasks_ask_the_news_search_once(
+    outlets, tmp_path
+):
+    registry = gazette(outlets, tmp_path)
+    archive = PlayedArchive(outlets)
+    recent = datetime(2026, 11, 30, tzinfo=UTC)
+    first, second = quote_claim(published=recent), quote_claim(OTHER_QUOTE, published=recent)
+    second = replace(second, article_text=first.article_text)
+
+    for batch in ([first], [second]):
+        gather_batch(
+            batch,
+            registry=registry,
+            policy=POLICY,
+            archive=WarcArchive(tmp_path / "a"),
+            routes=Routes(news_search_url=archive.news_url),
+            now=datetime(2026, 12, 3, 10, 5, tzinfo=UTC),
+        )
+
+    assert len([r for r in outlets.requests if r.startswith("/gdelt?") and "127.0.0.1" in r]) == 1

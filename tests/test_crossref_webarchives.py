@@ -403,8 +403,8 @@ def test_the_closest_memento_takes_a_date_in_any_zone():
     assert closest_memento([EARLY, NOON], datetime(2017, 5, 25, 20, tzinfo=tokyo)) == NOON
 
 
-def test_without_a_date_the_latest_memento_is_chosen_and_without_mementos_none():
-    assert closest_memento([NOON, LATE, EARLY], None) == LATE
+def test_without_a_date_the_earliest_memento_is_chosen_and_without_mementos_none():
+    assert closest_memento([NOON, LATE, EARLY], None) == EARLY
     assert closest_memento([], AROUND) is None
     assert closest_memento([], None) is None
 

@@ -85,6 +85,10 @@ def crossref_detail(ref: CrossReference) -> dict[str, Any]:
         "passage": ref.passages[0]["text"] if ref.passages else None,
         "via": ref.parent_url,
         "error": ref.error,
+        # A copy read from a web archive (the page gone from its site): `fetched_at` is
+        # then the archive's capture time.
+        "archive_name": ref.archive_name,
+        "memento_url": ref.memento_url,
     }
 
 

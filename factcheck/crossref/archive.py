@@ -205,7 +205,10 @@ def _response_record(writer: WARCWriter, result: FetchResult):
 
 
 def _request_record(writer: WARCWriter, result: FetchResult, response):
-    parts = urlsplit(result.final_url)
+    # A copy from a web archive was asked of the archive (its memento), just now.
+    asked_at = datetime.now(UTC) if result.memento_url else result.fetched_at
+    target_uri = result.memento_url or result.final_url
+    parts = urlsplit(target_uri)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     http_headers = StatusAndHeaders(
         f"GET {target} {result.http_version}",
@@ -214,12 +217,12 @@ def _request_record(writer: WARCWriter, result: FetchResult, response):
     )
     concurrent = response.rec_headers.get_header("WARC-Record-ID")
     return writer.create_warc_record(
-        result.final_url,
+        target_uri,
         "request",
         payload=io.BytesIO(b""),
         http_headers=http_headers,
         warc_headers_dict={
-            "WARC-Date": _warc_date(result.fetched_at),
+            "WARC-Date": _warc_date(asked_at),
             "WARC-Concurrent-To": concurrent,
         },
     )

@@ -47,6 +47,14 @@ class LRUCache(Generic[K, V]):
                 self._weight -= old_weight
         return value
 
+    def get(self, key: K) -> V | None:
+        """The value kept for `key` (now the most recently used), or None."""
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key][0]
+
     @property
     def weight(self) -> int:
         with self._lock:

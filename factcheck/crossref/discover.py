@@ -84,8 +84,12 @@ def build_search_url(template: str, claim_text: str, max_terms: int = MAX_SEARCH
 
 
 def on_outlet(url: str, outlet: Outlet) -> bool:
-    """Whether `url` is on one of the outlet's domains (subdomains included)."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    """Whether `url` is on one of the outlet's domains (subdomains included); an address
+    that cannot be read ("http://[x/") is on none."""
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
     return any(host == domain or host.endswith("." + domain) for domain in outlet.domains)
 
 

@@ -95,11 +95,13 @@ def parse_date(value: str | None) -> datetime | None:
     value = value.strip()
     try:
         return as_utc(datetime.fromisoformat(value))
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first moment in UTC
+        return None
     except ValueError:
         pass
     try:
         return as_utc(parsedate_to_datetime(value))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -206,9 +208,10 @@ def _children(index: Element, around: datetime | None, window: timedelta) -> lis
 
 
 # A date in a sitemap's file name: a year, a month or a day (2017, 2017-05, 201705,
-# 2017_05_25, 20170525), with no other digit next to it.
+# 2017_05_25, 20170525), with no other digit next to it and no letter before it (so
+# that post-sitemap2001.xml, the 2001st of a numbered series, is no year).
 _PERIOD = re.compile(
-    r"(?<![0-9])((?:19|20)[0-9]{2})(?:([-_.]?)(0[1-9]|1[0-2])(?:\2(0[1-9]|[12][0-9]|3[01]))?)?(?![0-9])"
+    r"(?<![0-9A-Za-z])((?:19|20)[0-9]{2})(?:([-_.]?)(0[1-9]|1[0-2])(?:\2(0[1-9]|[12][0-9]|3[01]))?)?(?![0-9])"
 )
 
 
@@ -216,7 +219,10 @@ def sitemap_period(location: str) -> tuple[datetime, datetime] | None:
     """The stretch of time a full sitemap covers by its file name (the start and end of
     its year, month or day, UTC), or None when the name gives none. Only the file name is
     read: a folder (/v2019.01/) or a query (?page=201012) says nothing of the period."""
-    name = urlsplit(location).path.rsplit("/", 1)[-1]
+    try:
+        name = urlsplit(location).path.rsplit("/", 1)[-1]
+    except ValueError:
+        return None
     found = _PERIOD.search(name)
     if not found:
         return None

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
+from typing import Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -47,6 +48,7 @@ from factcheck.net.fetch import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 # A sitemap.xml.gz, served as a file: read for discovery only, never as a page.
@@ -385,8 +387,9 @@ class Fetcher:
             # One read per origin, however many requests arrive for it at once, and one
             # per process within ROBOTS_TTL: a worker's next batch reuses the rules.
             async with self._robots_locks.setdefault(origin, asyncio.Lock()):
-                if origin in self._robots_failed:
-                    raise self._robots_failed[origin]
+                failed = self._robots_failed.get(origin) or _ROBOTS_FAILED.get(origin)
+                if failed is not None:
+                    raise failed
                 if origin not in self._robots:
                     rules = _ROBOTS_READ.get(origin)
                     if rules is None:
@@ -394,6 +397,7 @@ class Fetcher:
                             rules = await self._read_robots(origin)
                         except FetchFailed as error:
                             self._robots_failed[origin] = error
+                            _ROBOTS_FAILED.put(origin, error)
                             raise
                         _ROBOTS_READ.put(origin, rules)
                     self._robots[origin] = rules
@@ -432,19 +436,21 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class _RobotsCache:
-    """robots.txt rules read by this process, each kept for ROBOTS_TTL seconds."""
+class _RobotsCache(Generic[T]):
+    """What this process learnt of origins' robots.txt (their rules, or why they could
+    not be read), each kept for `ttl` seconds."""
 
-    def __init__(self) -> None:
-        self._rules: dict[str, tuple[float, urllib.robotparser.RobotFileParser]] = {}
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._rules: dict[str, tuple[float, T]] = {}
         self._lock = threading.Lock()
 
-    def get(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+    def get(self, origin: str) -> T | None:
         with self._lock:
-            read_at, rules = self._rules.get(origin, (0.0, None))
-        return rules if time.monotonic() - read_at < ROBOTS_TTL else None
+            found = self._rules.get(origin)
+        return found[1] if found and time.monotonic() - found[0] < self.ttl else None
 
-    def put(self, origin: str, rules: urllib.robotparser.RobotFileParser) -> None:
+    def put(self, origin: str, rules: T) -> None:
         with self._lock:
             if len(self._rules) >= ROBOTS_CACHE_SIZE:
                 oldest = min(self._rules, key=lambda key: self._rules[key][0])
@@ -452,7 +458,11 @@ class _RobotsCache:
             self._rules[origin] = (time.monotonic(), rules)
 
 
-_ROBOTS_READ = _RobotsCache()
+_ROBOTS_READ: _RobotsCache[urllib.robotparser.RobotFileParser] = _RobotsCache(ROBOTS_TTL)
+# A robots.txt that could not be read is not asked for again for a minute: the routes
+# and the pages of one gathering meet it one after the other.
+ROBOTS_FAILURE_TTL = 60.0
+_ROBOTS_FAILED: _RobotsCache[FetchFailed] = _RobotsCache(ROBOTS_FAILURE_TTL)
 
 
 _CRAWL_DELAY = re.compile(r"^\s*crawl-delay\s*:\s*(\d*\.\d+)\s*(#.*)?$", re.IGNORECASE)

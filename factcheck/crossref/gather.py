@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from factcheck.crossref.align import (
     CORROBORATES,
@@ -28,6 +28,7 @@ from factcheck.crossref.archive import ArchivedRecord, ArchiveError, WarcArchive
 from factcheck.crossref.cache import LRUCache
 from factcheck.crossref.discover import (
     Candidate,
+    as_utc,
     build_search_url,
     links_to,
     not_an_article,
@@ -204,9 +205,11 @@ def outlets_to_search(
 FEED_KIND, SITEMAP_KIND, SEARCH_KIND = "feed", "sitemap", "search"
 FOUND_SITEMAP_KIND = "sitemap named in robots.txt"
 CHILD_SITEMAP_KIND = "child sitemap"
+FOUND_CHILD_KIND = "child of a sitemap named in robots.txt"
 ARCHIVE_KIND, NEWS_KIND = "web archive", "news search"
-SITEMAP_KINDS = frozenset({SITEMAP_KIND, FOUND_SITEMAP_KIND, CHILD_SITEMAP_KIND})
-SUPPLEMENTARY_KINDS = frozenset({FOUND_SITEMAP_KIND, CHILD_SITEMAP_KIND, ARCHIVE_KIND, NEWS_KIND})
+SITEMAP_KINDS = frozenset({SITEMAP_KIND, FOUND_SITEMAP_KIND, CHILD_SITEMAP_KIND, FOUND_CHILD_KIND})
+CHILD_KINDS = {SITEMAP_KIND: CHILD_SITEMAP_KIND, FOUND_SITEMAP_KIND: FOUND_CHILD_KIND}
+SUPPLEMENTARY_KINDS = frozenset({FOUND_SITEMAP_KIND, FOUND_CHILD_KIND, ARCHIVE_KIND, NEWS_KIND})
 API_KINDS = frozenset({ARCHIVE_KIND, NEWS_KIND})
 
 
@@ -239,7 +242,7 @@ def _read_discovery(
         sitemap = parse_sitemap(result.body, around=claim.published, sitemap_url=url)
         found = sitemap.candidates
         # An index names sitemaps, not other indexes (the protocol): one level down.
-        if kind != CHILD_SITEMAP_KIND:
+        if kind in CHILD_KINDS:
             children = [c for c in sitemap.sitemaps if on_outlet(c, search.outlet)]
     elif kind == ARCHIVE_KIND:
         found = as_candidates(parse_cdx(result.body, url=url))
@@ -279,7 +282,7 @@ def _discover(
         for url, kind in _discovery_urls(search, claims[search.claim])
     ]
     if routes.full_sitemaps:
-        asked += _sitemaps_named_in_robots(searches, policy)
+        asked += _sitemaps_named_in_robots(searches, claims, policy)
     asked += _archive_queries(searches, claims, routes, now)
     asked += _news_queries(searches, claims, routes, now)
     # Feeds and sitemaps may come gzipped (a sitemap.xml.gz); pages never are read so.
@@ -289,11 +292,16 @@ def _discover(
 
 
 def _sitemaps_named_in_robots(
-    searches: list[_Search], policy: FetchPolicy
+    searches: list[_Search], claims: Sequence[ClaimInArticle], policy: FetchPolicy
 ) -> list[tuple[_Search, str, str]]:
     """The sitemaps of outlets the registry names none for, as their robots.txt names
-    them (each robots.txt read once for the batch)."""
-    wanting = [search for search in searches if not search.outlet.sitemaps]
+    them (each robots.txt read once for the batch), for claims of a known date: a full
+    sitemap is read for the date's window, and without one would be read whole."""
+    wanting = [
+        search
+        for search in searches
+        if not search.outlet.sitemaps and claims[search.claim].published is not None
+    ]
     origins = {id(search): site_origins(search.outlet) for search in wanting}
     named = robots_sitemaps((o for found in origins.values() for o in found), policy)
     asked = []
@@ -323,11 +331,16 @@ def _archive_queries(
     asked = []
     for (_outlet, published), group in groups.items():
         words = address_words((claims[s.claim].text for s in group), group[0].outlet)
+        if not words:
+            continue  # every capture of the outlet's days would be asked for, to no end
         middle, half = archive_window(published)
         for domain in by_first_domains(group[0].outlet):
-            url = cdx_query_url(
-                routes.archive_index_url, domain, around=middle, window=half, words=words
-            )
+            try:
+                url = cdx_query_url(
+                    routes.archive_index_url, domain, around=middle, window=half, words=words
+                )
+            except ValueError:
+                continue  # a domain no index can be asked for (".")
             asked += [(search, url, ARCHIVE_KIND) for search in group]
     return asked
 
@@ -343,6 +356,8 @@ def _news_queries(
     article's key terms and the outlet's domain, for articles recent enough for it."""
     if not routes.news_search_url:
         return []
+    # By the hour: the claims of one article gathered in several tasks ask the same URL.
+    now = now.replace(minute=0, second=0, microsecond=0)
     asked = []
     for search in searches:
         claim = claims[search.claim]
@@ -378,9 +393,7 @@ def _read_all(
     """Fetch and read what the searches asked for, each URL once; the child sitemaps
     that sitemap indexes named, to read next."""
     fetched = _fetch_once((url for _s, url, kind in asked if kind not in API_KINDS), policy)
-    fetched |= _fetch_once(
-        (url for _s, url, kind in asked if kind in API_KINDS), api_policy(policy)
-    )
+    fetched |= _ask_apis({url: kind for _s, url, kind in asked if kind in API_KINDS}, policy)
     read: dict[tuple[str, str, str, datetime | None], _Listing | FeedError] = {}
     children: list[tuple[_Search, str, str]] = []
     for search, url, kind in asked:
@@ -399,6 +412,9 @@ def _read_all(
                 read[key] = _read_discovery(search, url, kind, outcome, claim)
             except FeedError as error:
                 read[key] = error
+            except Exception as error:  # one listing that cannot be read never fails its batch
+                LOG.exception("reading the listing %s failed", url)
+                read[key] = FeedError(f"Could not read {url} ({type(error).__name__}: {error}).")
         listing = read[key]
         if isinstance(listing, FeedError):
             # One unreadable listing does not stop the others; the outcome names it.
@@ -408,8 +424,29 @@ def _read_all(
         found, child_sitemaps = listing
         search.candidates += found
         search.listed_pages |= not child_sitemaps
-        children += [(search, child, CHILD_SITEMAP_KIND) for child in child_sitemaps]
+        children += [(search, child, CHILD_KINDS[kind]) for child in child_sitemaps]
     return children
+
+
+# The news search's answers, kept by each worker process by their query's URL (which
+# holds the hour it was asked in): the claims of one article, gathered eight to a task,
+# ask it once, not once a task. Answers are small (75 results at most).
+NEWS_ANSWERS: LRUCache[str, FetchResult] = LRUCache(8 * 1_048_576, weigh=lambda r: len(r.body))
+
+
+def _ask_apis(kinds: dict[str, str], policy: FetchPolicy) -> dict[str, FetchResult | FetchError]:
+    """The answers of the routes' APIs (URL: its kind), a news search's from
+    NEWS_ANSWERS when it was asked within the hour."""
+    news = [url for url, kind in kinds.items() if kind == NEWS_KIND]
+    answers: dict[str, FetchResult | FetchError] = {
+        url: kept for url in news if (kept := NEWS_ANSWERS.get(url)) is not None
+    }
+    fetched = _fetch_once([url for url in kinds if url not in answers], api_policy(policy))
+    for url in news:
+        answer = fetched.get(url)
+        if isinstance(answer, FetchResult):
+            NEWS_ANSWERS.get_or_make(url, lambda answer=answer: answer)
+    return answers | fetched
 
 
 class _Pages:
@@ -747,6 +784,8 @@ def gather_batch(
     together (the claims of an article, say) share what they would each fetch: a feed,
     sitemap or page that several of them need is fetched, archived and read once, then
     weighed against each claim on its own."""
+    now = now or datetime.now(UTC)
+    claims = [replace(claim, published=plausible_date(claim.published, now)) for claim in claims]
     searches = _first_searches(claims, registry, wire_agencies)
     # An outlet the claim is searched at first-hand is never searched again down a chain
     # (not even when gathering again at another outlet only: it keeps its own outcome).
@@ -763,7 +802,7 @@ def gather_batch(
             archive=archive,
             pages_per_outlet=pages_per_outlet,
             routes=routes,
-            now=now or datetime.now(UTC),
+            now=now,
         )
         searches = []
         for index, found in enumerate(level):
@@ -776,6 +815,23 @@ def gather_batch(
                         searched[index].add(name)
                         searches.append(_Search(index, outlet, depth + 1, item.url))
     return gathered
+
+
+# The dates an article may have: a date outside them is a mistake (Go's zero time,
+# 0001-01-01, from an API client) and is taken as unknown.
+EARLIEST_ARTICLE = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(days=366)
+
+
+def plausible_date(published: datetime | None, now: datetime) -> datetime | None:
+    """`published` as an aware UTC datetime, or None when unknown or implausible."""
+    if published is None:
+        return None
+    try:
+        moment = as_utc(published)
+    except OverflowError:
+        return None
+    return moment if EARLIEST_ARTICLE <= moment <= now + LATEST_AHEAD else None
 
 
 def _first_hand(

@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from factcheck.crossref.discover import as_utc, on_outlet
 from factcheck.crossref.feeds import SITEMAP_WINDOW, FeedError
 from factcheck.crossref.fetcher import (
-    UNREACHABLE,
     FetchFailed,
     FetchPolicy,
     FetchResult,
@@ -32,7 +32,7 @@ from factcheck.crossref.webarchives import (
     raw_memento_url,
     timemap_url,
 )
-from factcheck.net.fetch import FetchError
+from factcheck.net.fetch import FailureKind, FetchError
 from factcheck.outlets.registry import Outlet
 
 # The answers of the routes' APIs: JSON, CDX text lines, Memento link-format TimeMaps,
@@ -72,12 +72,6 @@ class Routes:
     archive_name: str = "Wayback Machine"
     news_search_url: str = ""  # GDELT DOC 2.0
 
-    @property
-    def hosts(self) -> tuple[str, ...]:
-        """The hosts of the archive's APIs (which the per-route pace applies to)."""
-        addresses = (self.archive_index_url, self.archive_timemap_url)
-        return tuple(dict.fromkeys(_host(a) for a in addresses if a))
-
 
 def site_origins(outlet: Outlet) -> list[str]:
     """Where the outlet's robots.txt is: the origins of its feeds and search page on its
@@ -90,7 +84,10 @@ def site_origins(outlet: Outlet) -> list[str]:
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
@@ -104,7 +101,10 @@ def stories_sitemaps(named: Iterable[str], outlet: Outlet) -> list[str]:
 
 
 def _file_name(url: str) -> str:
-    return urlsplit(url).path.rsplit("/", 1)[-1]
+    try:
+        return urlsplit(url).path.rsplit("/", 1)[-1]
+    except ValueError:
+        return url
 
 
 def archive_reaches(published: datetime | None, now: datetime) -> bool:
@@ -145,10 +145,12 @@ def api_policy(policy: FetchPolicy) -> FetchPolicy:
 
 
 def is_gone(error: FetchError) -> bool:
-    """Whether a page failed because it is gone from the outlet's site (404, 410) or the
-    site could not be reached at all, so that an archived copy is worth looking for."""
+    """Whether a page failed because it is gone from the outlet's site (404, 410) or its
+    site's name no longer resolves, so that an archived copy is worth looking for. A
+    site that is slow or refuses connections is in passing trouble: its failure stands,
+    and a later gathering tries it again."""
     status = error.status if isinstance(error, FetchFailed) else 0
-    return status in GONE or error.kind in UNREACHABLE
+    return status in GONE or error.kind == FailureKind.DNS
 
 
 def archived_copies(
@@ -175,23 +177,48 @@ def archived_copies(
         if memento is not None:
             chosen[url] = memento
     page_policy = replace(policy, obey_robots=False)
-    copies = fetch_all([raw_memento_url(m.url) for m in chosen.values()], page_policy)
+    asked = [raw_memento_url(m.url) for m in chosen.values()]
+    copies = fetch_all(asked, page_policy)
     found = {}
-    for (url, memento), copy in zip(chosen.items(), copies, strict=True):
-        if isinstance(copy, FetchResult) and not copy.not_modified:
+    for (url, memento), raw, copy in zip(chosen.items(), asked, copies, strict=True):
+        if _a_copy_of_the_page(copy, raw, routes):
+            assert isinstance(copy, FetchResult)
             found[url] = replace(
                 copy,
                 url=url,
                 final_url=url,
-                fetched_at=memento.captured_at,
+                fetched_at=_captured_at(copy) or memento.captured_at,
                 archived_by=routes.archive_name,
                 memento_url=memento.url,
             )
     return found
 
 
+def _a_copy_of_the_page(copy: FetchResult | FetchError, asked: str, routes: Routes) -> bool:
+    """Whether the archive answered with the memento asked for, from its own host: an
+    archive replays a capture of a redirect as a redirect to another memento (another
+    page), and a TimeMap could name a memento anywhere."""
+    return (
+        isinstance(copy, FetchResult)
+        and not copy.not_modified
+        and copy.final_url == asked
+        and _host(asked) == _host(routes.archive_timemap_url)
+    )
+
+
+def _captured_at(copy: FetchResult) -> datetime | None:
+    """The capture's moment as the archive states it (Memento-Datetime), if readable."""
+    try:
+        return as_utc(parsedate_to_datetime(copy.headers.get("memento-datetime", "")))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def by_first_domains(outlet: Outlet) -> Sequence[str]:

@@ -347,12 +347,13 @@ def _http_date(value: str) -> datetime | None:
 
 def closest_memento(mementos: Sequence[Memento], around: datetime | None) -> Memento | None:
     """The memento captured closest to `around` (of two as close, the earlier: a page
-    captured before a correction shows what was first published); the latest when
-    `around` is unknown; None when there is none."""
+    captured before a correction shows what was first published); the earliest when
+    `around` is unknown (a page's last captures are often of its removal: a 404, a
+    redirect); None when there is none."""
     if not mementos:
         return None
     if around is None:
-        return max(mementos, key=lambda memento: as_utc(memento.captured_at))
+        return min(mementos, key=lambda memento: as_utc(memento.captured_at))
     target = as_utc(around)
     return min(
         mementos,
